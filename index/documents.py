@@ -1,0 +1,256 @@
+"""Load the corpus (.txt, .md, .html, .jsonl), strip web boilerplate, split live pages into posts."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import yaml
+
+from .errors import CorpusError
+from .posts import Block, is_boilerplate, split_posts, strip_site_suffix
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown")
+HTML_SUFFIXES = (".html", ".htm")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+
+
+@dataclass(frozen=True)
+class Post:
+    """One post of a live page (or the whole of an ordinary article): a headline and its text."""
+
+    post_id: str
+    headline: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One source document with what is known about it; unknown fields stay None."""
+
+    article_id: str
+    file: str  # corpus-relative path, so that a removed file's articles can be found
+    title: str | None
+    source: str | None
+    url: str | None
+    published: int | None  # seconds since the epoch, UTC
+    posts: tuple[Post, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        payload = json.dumps(
+            [self.title, self.source, self.url, self.published,
+             [(p.post_id, p.headline, p.text) for p in self.posts]],
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class LoadResult:
+    articles: list[Article] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # "file: what is wrong", one per skip
+
+
+def load_corpus(root: Path) -> LoadResult:
+    """Read every supported file under root; a broken file is reported and skipped."""
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder not found: {root} (set [corpus] path in config.toml)")
+    result = LoadResult()
+    seen: set[str] = set()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if any(part.startswith(".") for part in Path(rel).parts):
+            continue
+        for article in _load_file(path, rel, result.problems):
+            if article.article_id in seen:
+                result.problems.append(f"{rel}: duplicate article id {article.article_id!r}, skipped")
+                continue
+            seen.add(article.article_id)
+            result.articles.append(article)
+    for problem in result.problems:
+        log.warning("corpus: %s", problem)
+    return result
+
+
+def _load_file(path: Path, rel: str, problems: list[str]) -> Iterator[Article]:
+    name = path.name.lower()
+    try:
+        if name.endswith(JSONL_SUFFIXES):
+            yield from _parse_jsonl(path, rel, problems)
+        elif name.endswith(TEXT_SUFFIXES):
+            article = _parse_text(_read_text(path), rel, markdown=not name.endswith(".txt"))
+            yield _require_text(article, rel)
+        elif name.endswith(HTML_SUFFIXES):
+            yield _require_text(_parse_html(_read_text(path), rel), rel)
+        else:
+            log.info("corpus: %s: not a supported file type, ignored", rel)
+    except (ValueError, yaml.YAMLError, OSError) as exc:
+        problems.append(f"{rel}: {exc}")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+
+
+def _require_text(article: Article, rel: str) -> Article:
+    if not article.posts:
+        raise ValueError("no article text found")
+    return article
+
+
+def _parse_text(text: str, rel: str, markdown: bool) -> Article:
+    meta, body = _front_matter(text)
+    blocks = [Block(line.strip()) for line in body.splitlines() if line.strip()]
+    if markdown:
+        blocks = [_markdown_block(b.text) for b in blocks]
+    title = meta.get("title")
+    if title is None and blocks and blocks[0].could_be_title():
+        title = blocks.pop(0).text.lstrip("# ").strip()
+    return _article(rel, rel, meta, title, blocks)
+
+
+def _markdown_block(line: str) -> Block:
+    if line.startswith("#"):
+        return Block(line.lstrip("#").strip(), heading=True)
+    return Block(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line))  # [text](link) -> text
+
+
+def _front_matter(text: str) -> tuple[dict, str]:
+    match = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text, re.S)
+    if not match:
+        return {}, text
+    meta = yaml.safe_load(match.group(1)) or {}
+    if not isinstance(meta, dict):
+        raise ValueError("front matter is not a 'key: value' mapping")
+    return {str(k).lower(): v for k, v in meta.items()}, text[match.end():]
+
+
+def _parse_html(text: str, rel: str) -> Article:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(text, "html.parser")
+
+    def meta(*names: str) -> str | None:
+        for name in names:
+            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
+            if tag and tag.get("content", "").strip():
+                return tag["content"].strip()
+        return None
+
+    canonical = soup.find("link", rel="canonical")
+    time_tag = soup.find("time", datetime=True)
+    info = {
+        "source": meta("og:site_name"),
+        "url": meta("og:url") or (canonical.get("href") if canonical else None),
+        "published": meta("article:published_time", "date", "pubdate")
+        or (time_tag["datetime"] if time_tag else None),
+    }
+    h1 = soup.find("h1")
+    title = meta("og:title") or (soup.title.get_text(" ", strip=True) if soup.title else None)
+    title = title or (h1.get_text(" ", strip=True) if h1 else None)
+    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside",
+                     "form", "iframe", "button", "svg", "template"]):
+        tag.decompose()
+    root = soup.find("article") or soup.find("main") or soup.body or soup
+    blocks = []
+    for el in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "figcaption", "blockquote"]):
+        if el.find_parent(["p", "li", "figcaption", "blockquote"]):
+            continue  # its text is part of the enclosing block
+        words = el.get_text(" ", strip=True)
+        if not words or (el.name == "h1" and title and strip_site_suffix(title) == words):
+            continue
+        blocks.append(Block(words, heading=el.name in ("h1", "h2", "h3", "h4")))
+    return _article(rel, rel, info, title, blocks)
+
+
+def _parse_jsonl(path: Path, rel: str, problems: list[str]) -> Iterator[Article]:
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8-sig") as handle:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield _jsonl_article(json.loads(line), rel, lineno)
+                except (ValueError, TypeError) as exc:
+                    problems.append(f"{rel}:{lineno}: {exc}")
+        except (UnicodeDecodeError, EOFError, gzip.BadGzipFile) as exc:
+            problems.append(f"{rel}: unreadable after line {lineno}: {exc}")
+
+
+def _jsonl_article(record: object, rel: str, lineno: int) -> Article:
+    if not isinstance(record, dict):
+        raise ValueError("line is not a JSON object")
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("no 'text'")
+    article_id = str(record.get("id") or f"{rel}:{lineno}")
+    blocks = [Block(line.strip()) for line in text.splitlines() if line.strip()]
+    meta = {k: record.get(k) for k in ("source", "url")}
+    meta["published"] = record.get("published", record.get("date"))
+    return _article(article_id, rel, meta, record.get("title"), blocks)
+
+
+def _article(article_id: str, rel: str, meta: dict, title: object, blocks: list[Block]) -> Article:
+    title = strip_site_suffix(str(title).strip()) if title else None
+    blocks = [b for b in blocks if not is_boilerplate(b.text)]
+    posts = tuple(
+        Post(f"{article_id}#{slug}", headline, text)
+        for slug, headline, text in split_posts(blocks, title)
+    )
+    return Article(
+        article_id=article_id,
+        file=rel,
+        title=title or None,
+        source=_optional_str(meta.get("source")),
+        url=_optional_str(meta.get("url")),
+        published=_published(meta.get("published", meta.get("date")), article_id),
+        posts=posts,
+    )
+
+
+def _published(value: object, article_id: str) -> int | None:
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        log.warning("corpus: %s: %s; publish time left unknown", article_id, exc)
+        return None
+
+
+def _optional_str(value: object) -> str | None:
+    return str(value).strip() or None if value not in (None, "") else None
+
+
+def parse_date(value: object) -> int | None:
+    """A publish date or time (ISO 8601, YYYY/MM/DD, or a YAML date) as epoch seconds, UTC."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    else:
+        text = str(value).strip().replace("/", "-").replace("Z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"unreadable date {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp())

@@ -1,0 +1,115 @@
+"""The public engine a front end calls: answer(question, history, as_of) -> Answer, and stats()."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from llama_index.core.query_engine import RetrieverQueryEngine
+from llama_index.core.schema import NodeWithScore, QueryBundle
+
+from .answer import Answer, Citation, SentenceSynthesizer
+from .config import Config
+from .embedding import load_embed_model
+from .errors import QuestionError
+from .followup import contextualize
+from .retrieval import ChunkCorpus, HybridRetrieval, RecencyPrior
+from .store import Store
+from .terms import Rarity
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    posts: int
+    chunks: int
+    newest: int | None  # the newest publish time, epoch seconds; None when nothing is dated
+
+
+class Engine:
+    """Loads the model and the index once; answer() is then safe to call from many threads."""
+
+    def __init__(self, config: Config, store: Store | None = None) -> None:
+        self.config = config
+        self.embed_model = load_embed_model(config.embedding)
+        self._store = store or Store.open(config.chroma)
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        corpus = ChunkCorpus(self._store)  # raises IndexMissingError when there is none
+        rarity = Rarity(corpus.texts())
+        retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
+        synthesizer = SentenceSynthesizer(
+            self.embed_model, rarity, self.config.answer, self.config.retrieval.fused_top_k)
+        with self._lock:  # swap all three together: a question never sees half a reload
+            self._retrieval, self._synthesizer, self._corpus = retrieval, synthesizer, corpus
+
+    def reload(self) -> None:
+        """Re-read the index after a build; answers keep coming from the old one meanwhile."""
+        self._load()
+
+    def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None) -> Answer:
+        question = check_question(question, self.config.answer.max_question_chars)
+        with self._lock:
+            retrieval, synthesizer = self._retrieval, self._synthesizer
+        query = contextualize(question, history)
+        bundle = QueryBundle(query, embedding=self.embed_model.get_query_embedding(query))
+        engine = RetrieverQueryEngine(
+            retriever=retrieval.retriever(as_of),
+            response_synthesizer=synthesizer,
+            node_postprocessors=[RecencyPrior(
+                reference=as_of if as_of is not None else time.time(),
+                half_life_days=self.config.retrieval.recency_half_life_days)],
+        )
+        response = engine.query(bundle)
+        meta = response.metadata or {}
+        return Answer(
+            question=question,
+            text=str(response),
+            abstained=bool(meta.get("abstained")),
+            citations=tuple(_citation(i, n) for i, n in enumerate(response.source_nodes, 1)),
+            reason=meta.get("reason"),
+            query=query,
+            retrieved=tuple(meta.get("retrieved", ())),
+            confidence=float(meta.get("confidence", 0.0)),
+        )
+
+    def stats(self) -> Stats:
+        ledger = self._store.read_ledger()
+        dated = [e.published for e in ledger.values() if e.published is not None]
+        return Stats(
+            articles=len(ledger),
+            posts=sum(e.posts for e in ledger.values()),
+            chunks=self._store.count_chunks(),
+            newest=max(dated) if dated else None,
+        )
+
+
+def check_question(question: str, limit: int) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise QuestionError("The question is empty: ask something about the coverage.")
+    if len(question) > limit:
+        raise QuestionError(
+            f"The question is {len(question)} characters long; please keep it under {limit}.")
+    return question
+
+
+def _citation(n: int, item: NodeWithScore) -> Citation:
+    meta = item.node.metadata
+    return Citation(
+        n=n,
+        post_id=meta.get("post_id", item.node.node_id),
+        headline=meta.get("headline"),
+        title=meta.get("title"),
+        source=meta.get("source"),
+        url=meta.get("url"),
+        published=meta.get("published") if meta.get("dated") else None,
+        text=item.node.get_content(),
+    )

@@ -1,0 +1,131 @@
+"""Hybrid retrieval: BM25 and Chroma vectors fused, filtered by an as-of time, weighted by recency."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+from llama_index.core import VectorStoreIndex
+from llama_index.core.bridge.pydantic import Field
+from llama_index.core.llms import MockLLM
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
+from llama_index.core.vector_stores.utils import metadata_dict_to_node
+from llama_index.retrievers.bm25 import BM25Retriever
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from .config import RetrievalConfig
+from .errors import IndexMissingError
+from .store import Store
+
+DAY = 86400.0
+
+
+def as_of_filters(as_of: int) -> MetadataFilters:
+    """Chunks published by as_of; undated chunks stay (their time is unknown, not later)."""
+    return MetadataFilters(
+        filters=[
+            MetadataFilter(key="published", value=as_of, operator=FilterOperator.LTE),
+            MetadataFilter(key="dated", value=False, operator=FilterOperator.EQ),
+        ],
+        condition=FilterCondition.OR,
+    )
+
+
+class ChunkCorpus:
+    """Every indexed chunk, read back from Chroma once: the BM25 index and its texts."""
+
+    def __init__(self, store: Store) -> None:
+        nodes: list[TextNode] = []
+        for ids, metas, docs in store.iter_chunks():
+            for meta, text in zip(metas, docs):
+                nodes.append(metadata_dict_to_node(meta, text=text))
+        if not nodes:
+            raise IndexMissingError("the index is empty: run `python -m index build`")
+        self.nodes = nodes
+        self.published = np.array(
+            [n.metadata.get("published", -1) if n.metadata.get("dated") else -1 for n in nodes],
+            dtype=np.int64)
+        base = BM25Retriever(nodes=nodes)
+        self.bm25 = base.bm25
+        # BM25Retriever(existing_bm25=...) reads its node table from bm25.corpus, which
+        # bm25s leaves empty when it indexes tokens; hand it the table the base made.
+        self.bm25.corpus = base.corpus
+
+    def texts(self) -> list[str]:
+        return [n.get_content() for n in self.nodes]
+
+    def mask(self, as_of: int | None) -> list[int] | None:
+        if as_of is None:
+            return None
+        return ((self.published <= as_of) | (self.published < 0)).astype(int).tolist()
+
+
+class HybridRetrieval:
+    """Builds, per question, the fused retriever for that question's point in time."""
+
+    def __init__(self, store: Store, embed_model: Any, corpus: ChunkCorpus,
+                 config: RetrievalConfig) -> None:
+        vector_store = ChromaVectorStore(chroma_collection=store.chunks())
+        self.index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
+        self.corpus = corpus
+        self.config = config
+
+    def retriever(self, as_of: int | None) -> BaseRetriever:
+        cfg = self.config
+        filters = as_of_filters(as_of) if as_of is not None else None
+        vector = self.index.as_retriever(similarity_top_k=cfg.vector_top_k, filters=filters)
+        mask = self.corpus.mask(as_of)
+        bm25 = PositiveBM25(
+            existing_bm25=self.corpus.bm25,
+            similarity_top_k=min(cfg.bm25_top_k, len(self.corpus.nodes)),
+            corpus_weight_mask=mask,
+        )
+        return QueryFusionRetriever(
+            [vector, bm25],
+            retriever_weights=[cfg.vector_weight, 1.0 - cfg.vector_weight],
+            similarity_top_k=max(cfg.vector_top_k, cfg.bm25_top_k),
+            num_queries=1,  # query rewriting needs an LLM; we have none
+            mode="relative_score",
+            use_async=False,
+            llm=MockLLM(),
+        )
+
+
+class PositiveBM25(BM25Retriever):
+    """BM25 that drops zero scores: bm25s pads k with documents sharing no word (or masked out)."""
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        return [n for n in super()._retrieve(query_bundle) if (n.score or 0.0) > 0.0]
+
+
+class RecencyPrior(BaseNodePostprocessor):
+    """Weights each passage by how close its publish time is to the reference time.
+
+    LlamaIndex's recency postprocessors sort by date outright; a news question wants
+    relevance first, with recent coverage preferred among equally relevant passages.
+    """
+
+    reference: float = Field(default_factory=time.time)
+    half_life_days: float = 30.0
+    floor: float = 0.5  # the weight of very old coverage, relative to fresh
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "RecencyPrior"
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore],
+                           query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        if self.half_life_days <= 0:
+            return nodes
+        for item in nodes:
+            published = item.node.metadata.get("published")
+            if published is None or not item.node.metadata.get("dated", False):
+                continue  # an undated passage is neither fresh nor stale
+            age_days = max(0.0, (self.reference - published) / DAY)
+            decay = 0.5 ** (age_days / self.half_life_days)
+            item.score = (item.score or 0.0) * (self.floor + (1 - self.floor) * decay)
+        return sorted(nodes, key=lambda n: n.score or 0.0, reverse=True)

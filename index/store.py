@@ -1,0 +1,142 @@
+"""Chroma, embedded or server: the chunk collection and the ledger of indexed articles."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from .config import ChromaConfig
+from .errors import IndexMissingError, StoreUnavailableError
+
+log = logging.getLogger(__name__)
+
+PAGE = 5000  # records per Chroma get(); bounded so a big store never loads in one reply
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What the store holds for one article: enough to tell whether it must be re-embedded."""
+
+    article_id: str
+    hash: str
+    file: str
+    chunks: int
+    posts: int
+    published: int | None
+
+
+def open_client(config: ChromaConfig) -> chromadb.api.ClientAPI:
+    """An embedded PersistentClient, or an HttpClient when [chroma] host is set."""
+    settings = ChromaSettings(anonymized_telemetry=False)
+    try:
+        if config.host:
+            client = chromadb.HttpClient(host=config.host, port=config.port, settings=settings)
+            client.heartbeat()
+            return client
+        config.path.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(config.path), settings=settings)
+    except Exception as exc:  # chromadb raises plain ValueError/httpx errors for a dead server
+        where = f"{config.host}:{config.port}" if config.host else str(config.path)
+        raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+class Store:
+    """The two collections of one index: chunks (with embeddings) and the article ledger.
+
+    The ledger lives in Chroma beside the chunks, not in a side file, so that the
+    store alone says what is indexed; an article's ledger row is written only after
+    its chunks, so an interrupted build is finished (not duplicated) by the next one.
+    """
+
+    def __init__(self, client: chromadb.api.ClientAPI, name: str) -> None:
+        self.client = client
+        self.name = name
+        self._chunks = None
+        self._ledger = None
+
+    @classmethod
+    def open(cls, config: ChromaConfig) -> Store:
+        return cls(open_client(config), config.collection)
+
+    # Collections. embedding_function=None on create *and* get: Chroma would otherwise
+    # attach its default ONNX model, which downloads weights.
+    def chunks(self, create: bool = False) -> chromadb.Collection:
+        if self._chunks is None:
+            self._chunks = self._collection(self.name, create, {"hnsw": {"space": "cosine"}})
+        return self._chunks
+
+    def ledger(self, create: bool = False) -> chromadb.Collection:
+        if self._ledger is None:
+            self._ledger = self._collection(f"{self.name}-articles", create, None)
+        return self._ledger
+
+    def _collection(self, name: str, create: bool, configuration: dict | None) -> chromadb.Collection:
+        try:
+            if create:
+                return self.client.get_or_create_collection(
+                    name, configuration=configuration, embedding_function=None)
+            return self.client.get_collection(name, embedding_function=None)
+        except chromadb.errors.NotFoundError:
+            raise IndexMissingError(
+                f"no index named {self.name!r} yet: run `python -m index build`") from None
+        except Exception as exc:
+            raise StoreUnavailableError(f"Chroma failed on collection {name!r}: {exc}") from exc
+
+    def exists(self) -> bool:
+        try:
+            self.chunks()
+            self.ledger()
+        except IndexMissingError:
+            return False
+        return True
+
+    # The ledger.
+    def read_ledger(self) -> dict[str, LedgerEntry]:
+        entries = {}
+        for ids, metas, _ in self._pages(self.ledger(), include=["metadatas"]):
+            for article_id, meta in zip(ids, metas):
+                entries[article_id] = LedgerEntry(
+                    article_id, meta["hash"], meta["file"], meta["chunks"], meta["posts"],
+                    meta.get("published"))
+        return entries
+
+    def record(self, entries: list[LedgerEntry]) -> None:
+        if not entries:
+            return
+        metas = []
+        for e in entries:
+            meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
+            if e.published is not None:
+                meta["published"] = e.published
+            metas.append(meta)
+        self.ledger(create=True).upsert(
+            ids=[e.article_id for e in entries], metadatas=metas,
+            embeddings=[[1.0]] * len(entries))  # the ledger is never searched
+
+    def forget(self, article_ids: list[str]) -> None:
+        """Delete these articles' chunks, then their ledger rows."""
+        for start in range(0, len(article_ids), 500):
+            batch = article_ids[start:start + 500]
+            self.chunks(create=True).delete(where={"article_id": {"$in": batch}})
+            self.ledger(create=True).delete(ids=batch)
+
+    # Reading chunks back, for the BM25 side and stats.
+    def iter_chunks(self) -> Iterator[tuple[list[str], list[dict], list[str]]]:
+        yield from self._pages(self.chunks(), include=["metadatas", "documents"])
+
+    def count_chunks(self) -> int:
+        return self.chunks().count()
+
+    @staticmethod
+    def _pages(collection: chromadb.Collection, include: list[str]) -> Iterator[tuple]:
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=PAGE, offset=offset)
+            if not page["ids"]:
+                return
+            yield page["ids"], page.get("metadatas") or [], page.get("documents") or []
+            offset += len(page["ids"])
