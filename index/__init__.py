@@ -43,5 +43,8 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'index' has no attribute {name!r}")
 
 
-__all__ = [*_LAZY, "ConfigError", "CorpusError", "CoverageError", "IndexMissingError",
-           "ModelError", "QuestionError", "StoreUnavailableError"]
+__all__ = [
+    "Answer", "BuildReport", "Citation", "Config", "Engine", "Stats", "build_index",
+    "load_config", "render_text", "ConfigError", "CorpusError", "CoverageError",
+    "IndexMissingError", "ModelError", "QuestionError", "StoreUnavailableError",
+]

@@ -71,7 +71,8 @@ class _Candidate:
     cosine: float = 0.0
     coverage: float = 0.0
     shaped: bool = True
-    score: float = 0.0
+    content: float = 0.0  # how well the sentence itself answers
+    score: float = 0.0  # content, scaled by its passage's rank
     embedding: Any = None
 
 
@@ -122,7 +123,7 @@ class SentenceSynthesizer(BaseSynthesizer):
     @staticmethod
     def confidence(best: _Candidate) -> float:
         """How well the best sentence supports an answer; calibrated against min_confidence."""
-        return 0.5 * best.cosine + 0.5 * best.coverage
+        return best.content
 
     def _score(self, query: QueryBundle, nodes: list[NodeWithScore]) -> list[_Candidate]:
         candidates = [
@@ -146,8 +147,10 @@ class SentenceSynthesizer(BaseSynthesizer):
             c.cosine = float(cosine)
             c.coverage = self._rarity.coverage(q_terms, set(terms(context)))
             c.shaped = kind is None or has_shape(kind, c.sentence)
-            c.score = (0.55 * c.cosine + 0.25 * c.coverage + 0.1 * (c.node.score or 0.0) / top
-                       + (0.1 if c.shaped else 0.0))
+            c.content = 0.6 * c.cosine + 0.3 * c.coverage + (0.1 if c.shaped else 0.0)
+            # The passage's rank (relevance, recency) scales the sentence: of two
+            # sentences saying the same, the one from the better, newer passage wins.
+            c.score = c.content * (0.6 + 0.4 * (c.node.score or 0.0) / top)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:

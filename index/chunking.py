@@ -26,7 +26,7 @@ def post_documents(article: Article, article_hash: str) -> list[Document]:
             "source": article.source,
             "url": article.url,
             "published": article.published,
-            "dated": article.published is not None,
+            "dated": int(article.published is not None),  # int: filters take no bools
             "post_id": post.post_id,
             "article_id": article.article_id,
             "file": article.file,

@@ -45,8 +45,11 @@ class RetrievalConfig:
     vector_top_k: int = 20
     bm25_top_k: int = 20
     fused_top_k: int = 6
-    vector_weight: float = 0.6  # BM25 gets 1 - vector_weight in the fusion
-    recency_half_life_days: float = 30.0
+    # reciprocal_rerank by default: score-scaling modes (relative_score, dist_based_score)
+    # turn tiny differences in a short result list into large ones.
+    fusion: str = "reciprocal_rerank"
+    vector_weight: float = 0.6  # score-scaling modes only; BM25 gets 1 - vector_weight
+    recency_half_life_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,9 @@ def _check_ranges(obj: object, name: str, where: object) -> None:
         raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
     if isinstance(obj, RetrievalConfig) and not 0.0 <= obj.vector_weight <= 1.0:
         raise ConfigError(f"{where}: [retrieval] vector_weight must be between 0 and 1")
+    fusions = ("reciprocal_rerank", "relative_score", "dist_based_score")
+    if isinstance(obj, RetrievalConfig) and obj.fusion not in fusions:
+        raise ConfigError(f"{where}: [retrieval] fusion must be one of {', '.join(fusions)}")
 
 
 def _resolve(config: Config, base_dir: Path) -> Config:

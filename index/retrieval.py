@@ -29,7 +29,7 @@ def as_of_filters(as_of: int) -> MetadataFilters:
     return MetadataFilters(
         filters=[
             MetadataFilter(key="published", value=as_of, operator=FilterOperator.LTE),
-            MetadataFilter(key="dated", value=False, operator=FilterOperator.EQ),
+            MetadataFilter(key="dated", value=0, operator=FilterOperator.EQ),
         ],
         condition=FilterCondition.OR,
     )
@@ -40,7 +40,7 @@ class ChunkCorpus:
 
     def __init__(self, store: Store) -> None:
         nodes: list[TextNode] = []
-        for ids, metas, docs in store.iter_chunks():
+        for _ids, metas, docs in store.iter_chunks():
             for meta, text in zip(metas, docs):
                 nodes.append(metadata_dict_to_node(meta, text=text))
         if not nodes:
@@ -89,7 +89,7 @@ class HybridRetrieval:
             retriever_weights=[cfg.vector_weight, 1.0 - cfg.vector_weight],
             similarity_top_k=max(cfg.vector_top_k, cfg.bm25_top_k),
             num_queries=1,  # query rewriting needs an LLM; we have none
-            mode="relative_score",
+            mode=cfg.fusion,
             use_async=False,
             llm=MockLLM(),
         )
@@ -110,7 +110,7 @@ class RecencyPrior(BaseNodePostprocessor):
     """
 
     reference: float = Field(default_factory=time.time)
-    half_life_days: float = 30.0
+    half_life_days: float = 7.0
     floor: float = 0.5  # the weight of very old coverage, relative to fresh
 
     @classmethod
@@ -119,13 +119,14 @@ class RecencyPrior(BaseNodePostprocessor):
 
     def _postprocess_nodes(self, nodes: list[NodeWithScore],
                            query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
-        if self.half_life_days <= 0:
+        dated = [n for n in nodes if n.node.metadata.get("dated")]
+        if self.half_life_days <= 0 or not dated:
             return nodes
-        for item in nodes:
-            published = item.node.metadata.get("published")
-            if published is None or not item.node.metadata.get("dated", False):
-                continue  # an undated passage is neither fresh nor stale
-            age_days = max(0.0, (self.reference - published) / DAY)
+        # Ages count from the newest candidate (not the wall clock), so that a story from
+        # years ago still ranks its latest update first; an undated passage is left as is.
+        newest = min(self.reference, max(n.node.metadata["published"] for n in dated))
+        for item in dated:
+            age_days = max(0.0, (newest - item.node.metadata["published"]) / DAY)
             decay = 0.5 ** (age_days / self.half_life_days)
             item.score = (item.score or 0.0) * (self.floor + (1 - self.floor) * decay)
         return sorted(nodes, key=lambda n: n.score or 0.0, reverse=True)

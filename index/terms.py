@@ -28,9 +28,12 @@ _ANSWER_SHAPES = {
         r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
         r"march|april|may|june|july|august|september|october|november|december|yesterday|"
         r"today|tonight|week|month|year|\d{4}|since|ago)\b", re.I),
+    "cause": re.compile(r"\b(because|due to|over|after|amid|following|sparked|triggered|caused|"
+                        r"led to|began|prompted|blamed|result of|reason)\b", re.I),
 }
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 _QUESTION_TYPES = (
+    ("cause", re.compile(r"^\s*(why|what (started|caused|triggered|sparked|prompted|led to))\b", re.I)),
     ("number", re.compile(r"^\s*(how (many|much|old|long|far|big|large)|what (number|percentage|share)"
                           r"|at what (age|rate))\b", re.I)),
     ("time", re.compile(r"^\s*(when|since when|what (year|day|date|time|month))\b", re.I)),

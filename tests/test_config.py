@@ -1,0 +1,42 @@
+"""config.toml: typed, validated, relative to its own folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.config import load_config
+from index.errors import ConfigError
+
+from .conftest import ROOT
+
+
+def test_project_config_loads_with_paths_relative_to_it() -> None:
+    config = load_config(ROOT / "config.toml")
+    assert config.corpus.path == ROOT / "corpus"
+    assert config.chroma.path == ROOT / ".index" / "chroma"
+    assert config.embedding.model is None and not config.server_mode
+
+
+@pytest.mark.parametrize("text, named", [
+    ("[chroma]\ncolection = 'x'\n", "[chroma] colection"),
+    ("[chroma]\nport = 'eighty'\n", "[chroma] port"),
+    ("[retrieval]\nvector_weight = 2.0\n", "vector_weight"),
+    ("[telegram]\nadmins = ['alice']\n", "[telegram] admins"),
+    ("[nonsense]\nx = 1\n", "[nonsense]"),
+    ("[corpus\npath = 'x'\n", "not valid TOML"),
+])
+def test_a_wrong_key_or_value_is_named(tmp_path: Path, text: str, named: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert named in str(info.value)
+
+
+def test_server_mode_when_host_is_set(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[chroma]\nhost = '127.0.0.1'\nport = 8123\n", encoding="utf-8")
+    config = load_config(path)
+    assert config.server_mode and config.chroma.port == 8123
