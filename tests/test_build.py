@@ -102,7 +102,7 @@ def test_interrupted_build_is_completed_without_duplicates(tmp_path: Path, monke
 def test_killed_build_process_then_rerun_equals_clean_build(tmp_path: Path) -> None:
     write_bbc(tmp_path / "corpus", 150)
     config_file = tmp_path / "config.toml"
-    config_file.write_text(f'[corpus]\npath = "corpus"\n[chroma]\npath = "killed"\n', encoding="utf-8")
+    config_file.write_text('[corpus]\npath = "corpus"\n[chroma]\npath = "killed"\n', encoding="utf-8")
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "index", "build", "--config", str(config_file)],
