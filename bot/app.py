@@ -14,6 +14,10 @@ TOKEN_HELP = ("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot is not started
               "Meanwhile, here is the same engine as a terminal chat.\n")
 
 
+NO_TELEGRAM_YET = ("TELEGRAM_BOT_TOKEN is set, but this build has no Telegram front end yet; "
+                   "starting the terminal chat on the same engine.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--config", default="config.toml", help="config file (default: %(default)s)")
@@ -24,12 +28,12 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(args.config)
         token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
         if token and not args.terminal:
-            from .telegram import run_telegram
-
-            return run_telegram(config, token)
+            # The Telegram front end is issue 3; until it lands, say so plainly.
+            print(NO_TELEGRAM_YET, file=sys.stderr)
+        elif not token:
+            print(TOKEN_HELP, file=sys.stderr)
         from .terminal import chat
 
-        print(TOKEN_HELP if not token else "", file=sys.stderr, end="")
         chat(Engine(config), config.telegram.history_turns)
         return 0
     except CoverageError as exc:
