@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -18,6 +19,9 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .config import RetrievalConfig
+
+# bm25s sets its own logger to DEBUG on import, which would print on every engine start.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 from .errors import IndexMissingError
 from .store import Store
 
