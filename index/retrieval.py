@@ -19,11 +19,11 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from .config import RetrievalConfig
+from .errors import IndexMissingError
+from .store import Store
 
 # bm25s sets its own logger to DEBUG on import, which would print on every engine start.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-from .errors import IndexMissingError
-from .store import Store
 
 DAY = 86400.0
 
