@@ -24,7 +24,7 @@ force_offline()  # before anything imports transformers, chromadb or huggingface
 
 # Heavy modules (torch, llama-index) load on first use, so `stats` and `--help` start fast.
 _LAZY = {
-    "Engine": ".engine", "Stats": ".engine", "Answer": ".answer", "Citation": ".answer",
+    "Engine": ".engine", "Stats": ".store", "Answer": ".answer", "Citation": ".answer",
     "Config": ".config", "load_config": ".config", "build_index": ".build",
     "BuildReport": ".build", "render_text": ".render",
 }
@@ -33,8 +33,9 @@ if TYPE_CHECKING:
     from .answer import Answer, Citation
     from .build import BuildReport, build_index
     from .config import Config, load_config
-    from .engine import Engine, Stats
+    from .engine import Engine
     from .render import render_text
+    from .store import Stats
 
 
 def __getattr__(name: str) -> object:

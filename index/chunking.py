@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 from llama_index.core import Document
 from llama_index.core.node_parser import SentenceSplitter
-from llama_index.core.schema import BaseNode
 
 from .config import ChunkingConfig
 from .documents import Article
@@ -57,7 +56,3 @@ def make_splitter(config: ChunkingConfig, tokenizer: Callable[[str], list]) -> S
         include_prev_next_rel=False,
     )
 
-
-def chunk_articles(articles: list[tuple[Article, str]], splitter: SentenceSplitter) -> list[BaseNode]:
-    docs = [doc for article, digest in articles for doc in post_documents(article, digest)]
-    return splitter.get_nodes_from_documents(docs)

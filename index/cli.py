@@ -34,7 +34,7 @@ def parse_as_of(value: str | None) -> int | None:
 def quiet_logging(level: int = logging.WARNING) -> None:
     """Our warnings on stderr; libraries quieter. httpx logs request URLs (with bot tokens) at INFO."""
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    for name in ("httpx", "chromadb", "bm25s", "sentence_transformers", "transformers"):
+    for name in ("httpx", "chromadb", "sentence_transformers", "transformers"):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
 
 
@@ -87,13 +87,11 @@ def _build(config: Config, args: argparse.Namespace) -> int:
 def _stats(config: Config, args: argparse.Namespace) -> int:
     from .store import Store
 
-    store = Store.open(config.chroma)
-    ledger = store.read_ledger()
-    dated = [e.published for e in ledger.values() if e.published is not None]
-    newest = (datetime.fromtimestamp(max(dated), tz=UTC).isoformat()
-              if dated else None)
-    figures = {"documents": len(ledger), "posts": sum(e.posts for e in ledger.values()),
-               "chunks": store.count_chunks(), "newest_update": newest}
+    stats = Store.open(config.chroma).stats()
+    newest = (datetime.fromtimestamp(stats.newest, tz=UTC).isoformat()
+              if stats.newest is not None else None)
+    figures = {"documents": stats.articles, "posts": stats.posts, "chunks": stats.chunks,
+               "newest_update": newest}
     if args.json:
         print(json.dumps(figures))
     else:

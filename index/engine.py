@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
@@ -17,18 +16,10 @@ from .embedding import load_embed_model
 from .errors import QuestionError
 from .followup import contextualize
 from .retrieval import ChunkCorpus, HybridRetrieval, RecencyPrior
-from .store import Store
+from .store import Stats, Store
 from .terms import Rarity
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Stats:
-    articles: int
-    posts: int
-    chunks: int
-    newest: int | None  # the newest publish time, epoch seconds; None when nothing is dated
 
 
 class Engine:
@@ -81,14 +72,7 @@ class Engine:
         )
 
     def stats(self) -> Stats:
-        ledger = self._store.read_ledger()
-        dated = [e.published for e in ledger.values() if e.published is not None]
-        return Stats(
-            articles=len(ledger),
-            posts=sum(e.posts for e in ledger.values()),
-            chunks=self._store.count_chunks(),
-            newest=max(dated) if dated else None,
-        )
+        return self._store.stats()
 
 
 def check_question(question: str, limit: int) -> str:

@@ -18,6 +18,16 @@ PAGE = 5000  # records per Chroma get(); bounded so a big store never loads in o
 
 
 @dataclass(frozen=True)
+class Stats:
+    """What the index holds."""
+
+    articles: int
+    posts: int
+    chunks: int
+    newest: int | None  # the newest publish time, epoch seconds; None when nothing is dated
+
+
+@dataclass(frozen=True)
 class LedgerEntry:
     """What the store holds for one article: enough to tell whether it must be re-embedded."""
 
@@ -130,6 +140,12 @@ class Store:
 
     def count_chunks(self) -> int:
         return self.chunks().count()
+
+    def stats(self) -> Stats:
+        ledger = self.read_ledger().values()
+        dated = [e.published for e in ledger if e.published is not None]
+        return Stats(articles=len(ledger), posts=sum(e.posts for e in ledger),
+                     chunks=self.count_chunks(), newest=max(dated) if dated else None)
 
     @staticmethod
     def _pages(collection: chromadb.Collection, include: list[str]) -> Iterator[tuple]:
