@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 
-from index import CoverageError, Engine, load_config
+from index import Config, CoverageError, Engine, load_config
 from index.cli import quiet_logging
 
 TOKEN_HELP = ("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot is not started.\n"
@@ -14,23 +15,18 @@ TOKEN_HELP = ("TELEGRAM_BOT_TOKEN is not set, so the Telegram bot is not started
               "Meanwhile, here is the same engine as a terminal chat.\n")
 
 
-NO_TELEGRAM_YET = ("TELEGRAM_BOT_TOKEN is set, but this build has no Telegram front end yet; "
-                   "starting the terminal chat on the same engine.\n")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.add_argument("--config", default="config.toml", help="config file (default: %(default)s)")
     parser.add_argument("--terminal", action="store_true", help="the terminal chat, even with a token")
     args = parser.parse_args(argv)
-    quiet_logging()
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     try:
         config = load_config(args.config)
-        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
         if token and not args.terminal:
-            # The Telegram front end is issue 3; until it lands, say so plainly.
-            print(NO_TELEGRAM_YET, file=sys.stderr)
-        elif not token:
+            return run_telegram(config, token)
+        quiet_logging()
+        if not token:
             print(TOKEN_HELP, file=sys.stderr)
         from .terminal import chat
 
@@ -41,3 +37,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def run_telegram(config: Config, token: str) -> int:
+    """Long polling by default; a webhook (with a secret token) when `[telegram] webhook_url` is set."""
+    from .logs import setup_logging
+
+    # The webhook secret is ours alone: we hand it to Telegram and check it on every call.
+    webhook_secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
+    setup_logging(token, webhook_secret)
+    from telegram import Update
+
+    from .service import CoverageService
+    from .telegram_app import build_application
+
+    service = CoverageService(Engine(config), config)
+    app = build_application(service, token)
+    settings = config.telegram
+    try:
+        if settings.webhook_url:
+            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path="telegram", webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+                            secret_token=webhook_secret, allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    finally:
+        service.close()
+    return 0

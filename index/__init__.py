@@ -25,14 +25,14 @@ force_offline()  # before anything imports transformers, chromadb or huggingface
 # Heavy modules (torch, llama-index) load on first use, so `stats` and `--help` start fast.
 _LAZY = {
     "Engine": ".engine", "Stats": ".store", "Answer": ".answer", "Citation": ".answer",
-    "Config": ".config", "load_config": ".config", "build_index": ".build",
+    "Config": ".config", "TelegramConfig": ".config", "load_config": ".config", "build_index": ".build",
     "BuildReport": ".build", "render_text": ".render",
 }
 
 if TYPE_CHECKING:
     from .answer import Answer, Citation
     from .build import BuildReport, build_index
-    from .config import Config, load_config
+    from .config import Config, TelegramConfig, load_config
     from .engine import Engine
     from .render import render_text
     from .store import Stats
@@ -45,7 +45,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "Answer", "BuildReport", "Citation", "Config", "Engine", "Stats", "build_index",
+    "Answer", "BuildReport", "Citation", "Config", "Engine", "Stats", "TelegramConfig", "build_index",
     "load_config", "render_text", "ConfigError", "CorpusError", "CoverageError",
     "IndexMissingError", "ModelError", "QuestionError", "StoreUnavailableError",
 ]

@@ -15,7 +15,10 @@ _ANAPHORA = re.compile(
 _NAME = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 _QUESTION_WORDS = {"Who", "What", "Which", "When", "Where", "Why", "How", "Did", "Does", "Do",
                    "Is", "Are", "Was", "Were", "Has", "Have", "Can", "Could", "And", "The"}
-FEW_TERMS = 3  # a question with this few content words rarely stands on its own
+# A question with this few content words rarely stands on its own ("what about Almaty?");
+# with more and no pronoun ("and how many police were killed?") it does, and carrying the
+# last question's words would only pull retrieval back to the last answer.
+FEW_TERMS = 1
 
 
 def is_follow_up(question: str) -> bool:

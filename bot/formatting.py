@@ -1,0 +1,113 @@
+"""Telegram HTML for answers and sources, split into messages of at most 4,096 characters."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from html import escape
+
+from index import Answer, Citation
+
+MAX_MESSAGE = 4096
+# A raw piece's escaped text stays under this, leaving room for the tags around it.
+PIECE_BUDGET = 3500
+_BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+"))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of a reply, as HTML and as the plain text to fall back to."""
+
+    html: str
+    plain: str
+
+
+def answer_blocks(answer: Answer) -> list[Block]:
+    """The answer with its [n] markers, then the numbered sources (no passages)."""
+    if answer.abstained:
+        reason = f" {answer.reason}" if answer.reason else ""
+        return [Block(f"{escape(answer.text)}<i>{escape(reason)}</i>", answer.text + reason)]
+    blocks = [Block(escape(piece), piece) for piece in split_raw(answer.text)]
+    lines = [_source_line(c) for c in answer.citations]
+    blocks.append(Block("<b>Sources</b>\n" + "\n".join(h for h, _ in lines),
+                        "Sources\n" + "\n".join(p for _, p in lines)))
+    return blocks
+
+
+def passage_blocks(answer: Answer) -> list[Block]:
+    """Every cited passage, quoted in full under its source line."""
+    if not answer.citations:
+        return [Block("That answer cites no sources.", "That answer cites no sources.")]
+    blocks = []
+    for c in answer.citations:
+        html, plain = _source_line(c)
+        pieces = split_raw(c.text)
+        first = pieces[0]
+        blocks.append(Block(f"{html}\n<blockquote>{escape(first)}</blockquote>", f"{plain}\n“{first}”"))
+        blocks += [Block(f"<blockquote>{escape(p)}</blockquote>", f"“{p}”") for p in pieces[1:]]
+    return blocks
+
+
+def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[Block]:
+    """Join whole blocks into as few messages as fit; a message never ends inside a tag."""
+    messages: list[Block] = []
+    for block in blocks:
+        if messages and len(messages[-1].html) + 2 + len(block.html) <= limit:
+            last = messages[-1]
+            messages[-1] = Block(last.html + "\n\n" + block.html, last.plain + "\n\n" + block.plain)
+        else:
+            messages.append(block)
+    return messages
+
+
+def split_raw(text: str, budget: int = PIECE_BUDGET) -> list[str]:
+    """Cut plain text at paragraph, then sentence, then word boundaries so each escaped piece fits."""
+    if len(escape(text)) <= budget:
+        return [text]
+    for pattern in _BREAKS:
+        parts = [p for p in pattern.split(text) if p.strip()]
+        if len(parts) > 1:
+            sep = "\n\n" if pattern is _BREAKS[0] else " "
+            return _regroup(parts, sep, budget)
+    # One unbroken run of characters: cut it where it must be cut.
+    step = max(1, budget // 5)  # escaping at most quintuples a character ("&" -> "&amp;")
+    return [text[i:i + step] for i in range(0, len(text), step)]
+
+
+def _regroup(parts: list[str], sep: str, budget: int) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        if out and len(escape(out[-1] + sep + part)) <= budget:
+            out[-1] += sep + part
+        else:
+            out.extend(split_raw(part, budget))
+    return out
+
+
+def _source_line(c: Citation) -> tuple[str, str]:
+    """'[1] Headline — Title, 7 Jan 2022 · link' as HTML and as plain text."""
+    name, title = _clip(c.headline or c.title or c.post_id), _clip(c.title or "")
+    html, plain = f"<b>[{c.n}]</b> {escape(name)}", f"[{c.n}] {name}"
+    if title and title != name:
+        html, plain = html + f" — <i>{escape(title)}</i>", plain + f" — {title}"
+    details = [x for x in (c.source, _date(c.published)) if x]
+    if details:
+        html, plain = html + ", " + escape(", ".join(details)), plain + ", " + ", ".join(details)
+    if c.url:
+        html += f' · <a href="{escape(c.url, quote=True)}">link</a>'
+        plain += f" · {c.url}"
+    return html, plain
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """Headlines and titles come from the corpus; a runaway one must not crowd out the answer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _date(published: int | None) -> str | None:
+    if published is None:
+        return None
+    moment = datetime.fromtimestamp(published, tz=UTC)
+    day = f"{moment.day} {moment:%b %Y}"
+    return day if (moment.hour, moment.minute) == (0, 0) else f"{day}, {moment:%H:%M} UTC"

@@ -1,0 +1,276 @@
+"""The Telegram handlers: one async function per command or kind of message."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from index import CoverageError, QuestionError, TelegramConfig
+
+from .conversations import Conversations, Key
+from .delivery import send_blocks, typing
+from .formatting import Block, answer_blocks, passage_blocks
+from .service import CoverageService
+
+log = logging.getLogger(__name__)
+
+HELP = ("Ask me about the news coverage I hold, in plain words, e.g. “how many were detained?”. "
+        "I answer only from that coverage, with numbered sources; when it does not say, I tell you.\n\n"
+        "Follow-up questions (“what did he say next?”) lean on the last few answers; /new starts afresh.\n"
+        "In groups, mention me, reply to one of my messages, or use /ask <question>.\n\n"
+        "/ask <question> – ask\n/sources – the quoted passages behind the last answer\n"
+        "/new – forget this conversation\n/help – this text")
+ADMIN_HELP = "\n\nAdmins: /reindex – rebuild from the corpus; /stats – what the index holds"
+ASK_USAGE = "Put the question after the command, e.g. /ask how many people were detained?"
+EMPTY = "Ask me a question in words, e.g. “how many people were detained?”"
+TEXT_ONLY = "I can only read text: please type your question."
+NO_SOURCES = "There is no answer in this conversation yet: ask a question first."
+TOO_OLD = "That answer is too old to show its sources; please ask again."
+REFUSAL = "Sorry, this bot is only for its team's members, so I can't answer you here."
+ADMINS_ONLY = "Only the bot's admins can use that command."
+BROKEN = "Sorry, something went wrong on my side. Please try again in a moment."
+NO_INDEX = "I can't reach the coverage right now, so I can't answer. The admins can see why in the logs."
+
+
+def _service(context: ContextTypes.DEFAULT_TYPE) -> CoverageService:
+    return context.bot_data["service"]
+
+
+def _conversations(context: ContextTypes.DEFAULT_TYPE) -> Conversations:
+    return context.bot_data["conversations"]
+
+
+def _settings(context: ContextTypes.DEFAULT_TYPE) -> TelegramConfig:
+    return context.bot_data["settings"]
+
+
+def _thread(message: Message) -> int | None:
+    """The forum topic a reply must go to (None outside forum topics)."""
+    return message.message_thread_id if message.is_topic_message else None
+
+
+def _key(message: Message) -> Key:
+    return message.chat_id, _thread(message) or 0
+
+
+async def _say(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str = "",
+               blocks: list[Block] | None = None) -> None:
+    """Reply in the asker's chat and topic; in groups, as a reply to the asking message."""
+    message = update.effective_message
+    group = message.chat.type != "private"
+    await send_blocks(context.bot, message.chat_id, blocks or [Block(escape(text), text)],
+                      thread_id=_thread(message), reply_to=message.message_id if group else None)
+
+
+def _mentions_me(message: Message, username: str) -> bool:
+    return any(text.lower() == f"@{username}".lower()
+               for text in message.parse_entities([MessageEntity.MENTION]).values())
+
+
+def _replies_to_me(message: Message, bot_id: int) -> bool:
+    replied = message.reply_to_message
+    return bool(replied and replied.from_user and replied.from_user.id == bot_id)
+
+
+def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether a message is meant for the bot: always in private, and in groups only when aimed at it."""
+    if message.chat.type == "private":
+        return True
+    text = message.text or ""
+    return (text.startswith("/") or _mentions_me(message, context.bot.username)
+            or _replies_to_me(message, context.bot.id))
+
+
+async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    message = update.effective_message
+    if not question.strip():
+        await _say(update, context, EMPTY)
+        return
+    key = _key(message)
+    conversations = _conversations(context)
+    async with typing(context.bot, message.chat_id, _thread(message)):
+        try:
+            answer = await _service(context).answer(question, conversations.history(key))
+        except QuestionError as exc:
+            await _say(update, context, str(exc))
+            return
+        except CoverageError:
+            log.exception("cannot answer: the index is unavailable")
+            await _say(update, context, NO_INDEX)
+            return
+    answer_id = conversations.add(key, answer)
+    markup = None
+    if answer.citations:
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Sources", callback_data=f"src:{answer_id}")]])
+    group = message.chat.type != "private"
+    await send_blocks(context.bot, message.chat_id, answer_blocks(answer), thread_id=_thread(message),
+                      reply_to=message.message_id if group else None, markup=markup)
+
+
+async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a private chat, every text message is a question."""
+    await answer_question(update, context, update.effective_message.text)
+
+
+async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group, answer only when mentioned or replied to; otherwise stay silent."""
+    message = update.effective_message
+    mentioned = _mentions_me(message, context.bot.username)
+    if not mentioned and not _replies_to_me(message, context.bot.id):
+        return
+    question = message.text
+    if mentioned:
+        question = re.sub(rf"@{re.escape(context.bot.username)}\b", " ", question, flags=re.I)
+    await answer_question(update, context, question)
+
+
+async def ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    question = " ".join(context.args or [])
+    if not question.strip():
+        await _say(update, context, ASK_USAGE)
+        return
+    await answer_question(update, context, question)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Photos, stickers, voice...: a short note in private or when aimed at the bot; else nothing."""
+    if _addressed(update.effective_message, context):
+        await _say(update, context, TEXT_ONLY)
+
+
+async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _say(update, context, "I don't know that command. /help lists what I can do.")
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    answer = _conversations(context).last(_key(update.effective_message))
+    if answer is None:
+        await _say(update, context, NO_SOURCES)
+        return
+    await _say(update, context, blocks=passage_blocks(answer))
+
+
+async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    answer = _conversations(context).get((query.data or "").removeprefix("src:"))
+    if answer is None or not isinstance(query.message, Message):
+        await query.answer(TOO_OLD)
+        return
+    await query.answer()
+    message = query.message
+    await send_blocks(context.bot, message.chat_id, passage_blocks(answer),
+                      thread_id=message.message_thread_id, reply_to=message.message_id)
+
+
+async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    _conversations(context).forget(_key(update.effective_message))
+    await _say(update, context, "Started afresh: the next question will not lean on earlier answers.")
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    stats = await _service(context).stats()
+    newest = _when(stats.newest)
+    covers = (f"I hold {_count(stats.articles, 'article')} with {_count(stats.posts, 'post')}"
+              + (f"; the newest update is from {newest}." if newest else "; their dates are not known."))
+    admin = update.effective_user and update.effective_user.id in _settings(context).admins
+    await _say(update, context, f"{covers}\n\n{HELP}" + (ADMIN_HELP if admin else ""))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    admin = update.effective_user and update.effective_user.id in _settings(context).admins
+    await _say(update, context, HELP + (ADMIN_HELP if admin else ""))
+
+
+async def only_admins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before the admin commands (group -1): anyone else is told no, and stopped there."""
+    if update.effective_user and update.effective_user.id in _settings(context).admins:
+        return
+    await _say(update, context, ADMINS_ONLY)
+    raise ApplicationHandlerStop
+
+
+async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    service = _service(context)
+    s = await service.stats()
+    lines = [f"Articles: {s.articles}", f"Posts: {s.posts}", f"Chunks: {s.chunks}",
+             f"Newest update: {_when(s.newest) or 'unknown'}",
+             f"Reindexing now: {'yes' if service.reindexing else 'no'}"]
+    if report := context.bot_data.get("last_build"):
+        lines.append(f"Last /reindex: {report.summary()}")
+    await _say(update, context, "\n".join(lines))
+
+
+async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    service = _service(context)
+    if service.reindexing:
+        await _say(update, context, "A reindex is already running; I'll say when it is done.")
+        return
+    await _say(update, context, "Reindexing the corpus. I keep answering from the current index meanwhile.")
+    # In the background: this chat's other updates must not wait for the build.
+    context.application.create_task(_reindex(update, context), update=update, name="reindex")
+
+
+async def _reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    try:
+        report = await _service(context).reindex()
+    except CoverageError as exc:
+        log.exception("reindex failed")
+        await _say(update, context, f"The reindex failed: {exc}. Answers still come from the old index.")
+        return
+    context.bot_data["last_build"] = report
+    problems = f"\n{len(report.problems)} file(s) skipped: " + "; ".join(report.problems[:5]) \
+        if report.problems else ""
+    await _say(update, context, f"Reindexed: {report.summary()}.{problems}")
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs first (group -2): outside the allowlists, one polite refusal, then nothing at all."""
+    settings = _settings(context)
+    user = update.effective_user.id if update.effective_user else None
+    chat = update.effective_chat.id if update.effective_chat else None
+    if allowed(settings, user, chat):
+        return
+    refused: set = context.bot_data.setdefault("refused", set())
+    if update.callback_query:
+        await update.callback_query.answer(REFUSAL)
+    elif (update.effective_message and (chat, user) not in refused
+          and _addressed(update.effective_message, context)):
+        if len(refused) > 100_000:  # bounded memory; at worst someone is refused twice
+            refused.clear()
+        refused.add((chat, user))
+        await _say(update, context, REFUSAL)
+    log.info("refused an update from user %s in chat %s", user, chat)
+    raise ApplicationHandlerStop
+
+
+def allowed(settings: TelegramConfig, user: int | None, chat: int | None) -> bool:
+    """Open when both allowlists are empty; otherwise listed users anywhere, anyone in listed chats."""
+    if not settings.allowed_users and not settings.allowed_chats:
+        return True
+    return user in settings.allowed_users or user in settings.admins or chat in settings.allowed_chats
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the traceback (the log handler redacts the token); tell the user only that it failed."""
+    log.error("error while handling an update", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_message:
+        try:
+            await _say(update, context, BROKEN)
+        except TelegramError as exc:
+            log.warning("could not tell the user about the error: %s", exc)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def _when(epoch: int | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%-d %b %Y, %H:%M UTC")

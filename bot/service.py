@@ -1,0 +1,50 @@
+"""The engine as the bot's event loop sees it: every call runs in worker threads, never on the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from index import Answer, BuildReport, Config, Engine, Stats, build_index
+
+
+class CoverageService:
+    """Answers, stats and reindexing for async front ends."""
+
+    def __init__(self, engine: Engine, config: Config, workers: int = 2) -> None:
+        self.engine = engine
+        self.config = config
+        # Answering is CPU-bound (one query embedding, BM25, sentence scoring); more threads
+        # than cores only add contention. Reindexing gets its own thread so answers go on.
+        self._answers = ThreadPoolExecutor(workers, thread_name_prefix="answer")
+        self._builds = ThreadPoolExecutor(1, thread_name_prefix="reindex")
+        self._reindexing = asyncio.Lock()
+
+    async def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
+        return await self._run(self._answers, self.engine.answer, question, history=tuple(history))
+
+    async def stats(self) -> Stats:
+        return await self._run(self._answers, self.engine.stats)
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindexing.locked()
+
+    async def reindex(self) -> BuildReport:
+        """Bring the index in line with the corpus, then switch answers over to it."""
+        async with self._reindexing:
+            report = await self._run(self._builds, build_index, self.config, progress=False)
+            await self._run(self._builds, self.engine.reload)
+            return report
+
+    def close(self) -> None:
+        self._answers.shutdown(wait=False, cancel_futures=True)
+        self._builds.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    async def _run(pool: ThreadPoolExecutor, func: Any, *args: Any, **kwargs: Any) -> Any:
+        call = functools.partial(func, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(pool, call)

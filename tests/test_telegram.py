@@ -1,0 +1,130 @@
+"""The Telegram bot end to end: the real Application polling the Bot API stand-in over HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import handlers
+
+from .botharness import BOT, BotHarness, button_data, text_of
+from .conftest import SHARED, read_jsonl
+
+ADMIN = 42
+GROUP = -1001
+
+
+@pytest.fixture
+async def tg(seed_engine):
+    async with BotHarness(seed_engine, admins=(ADMIN,)) as harness:
+        yield harness
+
+
+async def test_private_question_gets_one_cited_answer(tg):
+    [reply] = await tg.ask(1, "How many people have been detained?")
+    await tg.standin.quiet(0.5)
+    assert len(tg.standin.sent(1)) == 1
+    assert reply.params["parse_mode"] == "HTML"
+    shown = text_of(reply)
+    assert "3,000" in shown.split("Sources")[0]
+    assert "[1]" in shown and "\nSources\n[1] " in shown
+    data = button_data(reply)
+    assert data.startswith("src:") and len(data.encode()) <= 64  # a short id, not the passages
+    typing = tg.standin.calls_of("sendChatAction")
+    assert typing and typing[0].params["action"] == "typing" and typing[0].at <= reply.at
+
+
+async def test_commands_are_registered_at_start(tg):
+    menus = tg.standin.calls_of("setMyCommands")
+    everyone = [m for m in menus if "scope" not in m.params]
+    admins = [m for m in menus if m.params.get("scope", {}).get("chat_id") == ADMIN]
+    assert {c["command"] for c in everyone[0].params["commands"]} == {"ask", "sources", "new", "start", "help"}
+    assert {"reindex", "stats"} <= {c["command"] for c in admins[0].params["commands"]}
+
+
+@pytest.mark.parametrize("case", read_jsonl(SHARED / "eval" / "seed_followups.jsonl"), ids=lambda c: c["id"])
+async def test_follow_up_conversations(tg, case):
+    chat = 100 + int(case["id"][-2:])
+    for turn in case["turns"]:
+        [reply] = await tg.ask(chat, turn)
+    answer = text_of(reply).split("Sources")[0]
+    assert any(e.lower() in answer.lower() for e in case["expect_any"]), answer
+
+
+async def test_new_forgets_the_conversation(tg):
+    follow_up = "What does he say Moscow wants in Kazakhstan?"
+    await tg.ask(7, "Who is Stanislav Pritchin?")
+    [with_history] = await tg.ask(7, follow_up)
+    [done] = await tg.ask(7, "/new")
+    assert "afresh" in text_of(done)
+    [after_new] = await tg.ask(7, follow_up)
+    [fresh_chat] = await tg.ask(8, follow_up)
+    assert text_of(after_new) == text_of(fresh_chat)
+    assert text_of(after_new) != text_of(with_history)
+
+
+async def test_group_answers_only_when_addressed_and_in_the_topic(tg):
+    assert await tg.silent(GROUP, "how many people have been detained?", 5, chat_type="supergroup",
+                           thread_id=9)
+    asked = tg.standin.message(GROUP, 5, f"{BOT} how many people have been detained?",
+                               chat_type="supergroup", thread_id=9)
+    await tg.standin.wait_for(lambda: len(tg.standin.sent(GROUP)) == 1)
+    [reply] = tg.standin.sent(GROUP)
+    assert reply.params["reply_parameters"]["message_id"] == asked
+    assert reply.params["message_thread_id"] == 9
+    assert "3,000" in text_of(reply) and BOT not in text_of(reply)
+
+    [by_reply] = await tg.ask(GROUP, "and how many police were killed?", 5, chat_type="supergroup",
+                              thread_id=9, reply_to=reply.result["message_id"])
+    assert "18" in text_of(by_reply).split("Sources")[0]
+    [by_ask] = await tg.ask(GROUP, f"/ask{BOT} Which embassy asked its citizens to leave?", 6,
+                            chat_type="supergroup")
+    assert "Sources" in text_of(by_ask) and "message_thread_id" not in by_ask.params
+    [usage] = await tg.ask(GROUP, "/ask", 6, chat_type="supergroup")
+    assert text_of(usage) == handlers.ASK_USAGE
+
+
+async def test_sources_button_and_command_show_the_passages(tg):
+    [reply] = await tg.ask(3, "How many police and national guard members were killed?")
+    before = len(tg.standin.sent(3))
+    await tg.press(3, 3, reply.result["message_id"], button_data(reply))
+    [passages] = await tg.replies(3, before)
+    assert tg.standin.calls_of("answerCallbackQuery")
+    assert "<blockquote>" in passages.params["text"]
+    assert "18 police and national guard" in text_of(passages)
+    [by_command] = await tg.ask(3, "/sources")
+    assert text_of(by_command) == text_of(passages)
+
+    before = len(tg.standin.calls_of("answerCallbackQuery"))
+    await tg.press(3, 3, reply.result["message_id"], "src:unknown")
+    await tg.standin.wait_for(lambda: len(tg.standin.calls_of("answerCallbackQuery")) > before)
+    assert tg.standin.calls_of("answerCallbackQuery")[-1].params["text"] == handlers.TOO_OLD
+    [none_yet] = await tg.ask(4, "/sources")
+    assert text_of(none_yet) == handlers.NO_SOURCES
+
+
+async def test_unanswerable_question_says_so_without_sources(tg):
+    [reply] = await tg.ask(11, "What is the population of Mars?")
+    assert text_of(reply).startswith("The coverage does not say.")
+    assert "Sources" not in text_of(reply) and button_data(reply) is None
+
+
+async def test_bad_inputs_get_short_clear_replies(tg):
+    [photo] = await tg.ask(12, None, photo=True)
+    assert text_of(photo) == handlers.TEXT_ONLY
+    [huge] = await tg.ask(12, "why " * 600)
+    assert "2399 characters" in text_of(huge) and "under 2000" in text_of(huge)
+    [mention_only] = await tg.ask(GROUP, BOT, 5, chat_type="supergroup")
+    assert text_of(mention_only) == handlers.EMPTY
+    [unknown] = await tg.ask(12, "/frobnicate")
+    assert "/help" in text_of(unknown)
+    assert await tg.silent(GROUP, None, 5, chat_type="supergroup", photo=True)
+
+
+async def test_start_and_help(tg):
+    [start] = await tg.ask(13, "/start")
+    stats = tg.engine.stats()
+    assert f"I hold 1 article with {stats.posts} posts;" in text_of(start)
+    assert ("newest update is from" in text_of(start)) == (stats.newest is not None)
+    assert "/reindex" not in text_of(start)
+    [admin_help] = await tg.ask(ADMIN, "/help")
+    assert "/reindex" in text_of(admin_help)
