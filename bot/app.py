@@ -47,6 +47,7 @@ def run_telegram(config: Config, token: str) -> int:
     webhook_secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
     setup_logging(token, webhook_secret)
     from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
 
     from .service import CoverageService
     from .telegram_app import build_application
@@ -61,6 +62,13 @@ def run_telegram(config: Config, token: str) -> int:
                             secret_token=webhook_secret, allowed_updates=Update.ALL_TYPES)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(f"error: the Bot API at {settings.base_url} rejected TELEGRAM_BOT_TOKEN; "
+              "check it with @BotFather", file=sys.stderr)
+        return 3
+    except NetworkError as exc:  # start-up only: once running, PTB retries network errors itself
+        print(f"error: cannot reach the Bot API at {settings.base_url}: {exc}", file=sys.stderr)
+        return 3
     finally:
         service.close()
     return 0

@@ -10,8 +10,12 @@ from .terms import terms
 
 # Words that point back at something said before.
 _ANAPHORA = re.compile(
-    r"\b(he|she|him|her|his|hers|it|its|they|them|their|theirs|this|that|these|those|"
+    r"\b(he|she|him|hers|it|they|them|theirs|this|that|these|those|"
     r"there|then|the same|such|also|else|more|other)\b", re.I)
+# Possessives usually point back inside the question itself ("Which embassy asked its
+# citizens to leave?"); they point at an earlier turn only when nothing precedes them
+# that they could refer to ("What is his role?").
+_POSSESSIVE = re.compile(r"\b(his|her|its|their)\b", re.I)
 _NAME = re.compile(r"\b[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+)*")
 _QUESTION_WORDS = {"Who", "What", "Which", "When", "Where", "Why", "How", "Did", "Does", "Do",
                    "Is", "Are", "Was", "Were", "Has", "Have", "Can", "Could", "And", "The"}
@@ -22,7 +26,10 @@ FEW_TERMS = 1
 
 
 def is_follow_up(question: str) -> bool:
-    return bool(_ANAPHORA.search(question)) or len(terms(question)) <= FEW_TERMS
+    if _ANAPHORA.search(question) or len(terms(question)) <= FEW_TERMS:
+        return True
+    possessive = _POSSESSIVE.search(question)
+    return bool(possessive) and not terms(question[: possessive.start()])
 
 
 def names(text: str) -> list[str]:

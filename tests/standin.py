@@ -144,6 +144,10 @@ class BotApiStandIn:
         return [c for c in self.calls if c.method == method and c.status == 200
                 and (chat_id is None or int(c.params.get("chat_id", 0)) == chat_id)]
 
+    def take_update(self) -> dict:
+        """Remove and return the oldest queued update (to POST it to a webhook instead)."""
+        return self._updates.pop(0)
+
     def calls_of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 

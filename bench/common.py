@@ -1,0 +1,68 @@
+"""What every benchmark shares: paths, the seed index in a scratch folder, figures and JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from index import Config
+from index.config import config_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+RESULTS = ROOT / "bench" / "results"
+SEED = ROOT / "corpus" / "kazakhstan-live-updates.txt"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def scratch_seed_config() -> Config:
+    """The seed corpus indexed into a fresh temporary folder (never the project's own .index)."""
+    base = Path(tempfile.mkdtemp(prefix="bench-seed-"))
+    (base / "corpus").mkdir()
+    shutil.copy(SEED, base / "corpus" / SEED.name)
+    raw = {"corpus": {"path": str(base / "corpus")}, "chroma": {"path": str(base / "chroma")}}
+    return config_from_dict(raw, base_dir=base)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile; q in [0, 100]."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "median": statistics.median(values), "p95": percentile(values, 95),
+            "max": max(values)}
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo", encoding="utf-8") as handle:
+        mem_kb = int(handle.readline().split()[1])
+    return {"cores": os.cpu_count(), "ram_gib": round(mem_kb / 2**20, 1), "python": platform.python_version()}
+
+
+def write_json(name: str, payload: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps({"machine": machine(), **payload}, indent=2), encoding="utf-8")
+    return path
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table, numbers to 3 significant places."""
+    def cell(v: Any) -> str:
+        return f"{v:.3g}" if isinstance(v, float) else str(v)
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""`python -m bot --config PATH` as a real process, polling or on a webhook, against the Bot API stand-in."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from .conftest import ROOT
+from .standin import BotApiStandIn
+
+QUESTION = "how many detained?"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def write_config(tmp_path: Path, seed_engine, base_url: str, extra: str = "") -> Path:
+    """A config over a copy of the built seed index, so the process never shares a store with the tests."""
+    shutil.copytree(seed_engine.config.chroma.path, tmp_path / "chroma")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[corpus]\npath = "{seed_engine.config.corpus.path}"\n'
+                      f'[chroma]\npath = "chroma"\n'
+                      f'[telegram]\nbase_url = "{base_url}"\n{extra}', encoding="utf-8")
+    return config
+
+
+async def start_bot(config: Path, token: str, **env: str) -> asyncio.subprocess.Process:
+    environ = {**os.environ, "TELEGRAM_BOT_TOKEN": token, **env}
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--config", str(config), cwd=ROOT, env=environ,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    """SIGINT, as Ctrl-C or a service manager would; returns the exit code and everything logged."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode, stderr.decode("utf-8", "replace")
+
+
+@pytest.fixture
+async def standin():
+    server = BotApiStandIn()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def test_polling_process_registers_commands_answers_and_stops_cleanly(tmp_path, seed_engine, standin):
+    process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url), standin.token)
+    try:
+        await standin.wait_for(lambda: standin.calls_of("setMyCommands"), timeout=120)
+        commands = {c["command"] for c in standin.calls_of("setMyCommands")[0].params["commands"]}
+        assert {"start", "help", "ask", "sources", "new"} <= commands
+        standin.message(41, 41, QUESTION)
+        await standin.wait_for(lambda: standin.sent(41), timeout=60)
+        assert "more than 3,000" in standin.sent(41)[0].result["text"]
+    finally:
+        code, log = await stop_bot(process)
+    assert code == 0, log
+    assert "Application started" in log
+    assert standin.token not in log and standin.token.split(":")[1] not in log
+
+
+async def test_webhook_process_checks_the_secret_and_answers(tmp_path, seed_engine, standin):
+    port = free_port()
+    extra = (f'webhook_url = "http://127.0.0.1:{port}"\nwebhook_listen = "127.0.0.1"\n'
+             f"webhook_port = {port}\n")
+    secret = "webhook-secret-for-tests"
+    process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url, extra), standin.token,
+                              TELEGRAM_WEBHOOK_SECRET=secret)
+    try:
+        await standin.wait_for(lambda: standin.calls_of("setWebhook"), timeout=120)
+        registered = standin.calls_of("setWebhook")[0].params
+        assert registered["url"] == f"http://127.0.0.1:{port}/telegram"
+        assert registered["secret_token"] == secret
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with aiohttp.ClientSession() as session:
+            standin.message(42, 42, QUESTION)
+            update = standin.take_update()
+            wrong = {"X-Telegram-Bot-Api-Secret-Token": "guess"}
+            async with session.post(url, json=update, headers=wrong) as response:
+                assert response.status == 403
+            await standin.quiet(1.0)
+            assert not standin.sent(42)
+            right = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            async with session.post(url, json=update, headers=right) as response:
+                assert response.status == 200
+        await standin.wait_for(lambda: standin.sent(42), timeout=60)
+        assert "more than 3,000" in standin.sent(42)[0].result["text"]
+    finally:
+        code, log = await stop_bot(process)
+    assert code == 0, log
+    assert secret not in log and standin.token not in log
+
+
+async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine, standin):
+    wrong = "999:wrong-token-that-must-not-be-logged"
+    process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url), wrong)
+    code, log = await stop_bot_when_done(process)
+    assert code == 3
+    assert "rejected TELEGRAM_BOT_TOKEN" in log and "wrong-token" not in log
+    assert [c.status for c in standin.calls_of("getMe")] == [401]
+
+
+async def test_an_unreachable_bot_api_stops_with_a_clear_message(tmp_path, seed_engine, standin):
+    dead = f"http://127.0.0.1:{free_port()}/bot"
+    process = await start_bot(write_config(tmp_path, seed_engine, dead), standin.token)
+    code, log = await stop_bot_when_done(process)
+    assert code == 3
+    assert f"cannot reach the Bot API at {dead}" in log
+    assert standin.token not in log
+
+
+async def stop_bot_when_done(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, stderr.decode("utf-8", "replace")

@@ -1,0 +1,64 @@
+"""Reply formatting without Telegram: escaping, splitting and packing under the 4,096 limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.formatting import MAX_MESSAGE, answer_blocks, pack, passage_blocks, split_raw
+from index import Answer, Citation
+
+from .standin import html_to_plain
+
+PARAGRAPHS = "\n\n".join(f"Paragraph {i}: " + "tea & <spices> " * 40 for i in range(30))
+SENTENCES = " ".join(f"Sentence {i} says R&D > 5% & <b>bold</b>." for i in range(400))
+UNBROKEN = "&" * 9000
+
+
+@pytest.mark.parametrize("text", [PARAGRAPHS, SENTENCES, UNBROKEN, "short & sweet"])
+def test_split_raw_loses_nothing_and_every_piece_fits(text: str) -> None:
+    pieces = split_raw(text, budget=3500)
+    assert all(len(p.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")) <= 3500
+               for p in pieces)
+    if text is UNBROKEN:
+        assert "".join(pieces) == text
+    else:
+        assert " ".join(pieces).split() == text.split()
+
+
+def test_split_raw_prefers_paragraph_then_sentence_boundaries() -> None:
+    assert all(p.startswith("Paragraph ") for p in split_raw(PARAGRAPHS))
+    assert all(p.startswith("Sentence ") and p.endswith(".") for p in split_raw(SENTENCES))
+
+
+def citation(n: int, text: str, **kw: object) -> Citation:
+    fields = {"post_id": f"p{n}", "headline": f"Head <{n}> & co", "title": "Live & <updates>",
+              "source": "Wire", "url": f"https://x.test/?a={n}&b=<c>", "published": 1641600000}
+    return Citation(n=n, text=text, **{**fields, **kw})
+
+
+def test_every_packed_message_is_valid_html_under_the_limit_and_keeps_all_text() -> None:
+    answer = Answer("q", "Answer & more [1] [2].", False,
+                    (citation(1, SENTENCES), citation(2, PARAGRAPHS)))
+    for blocks in (answer_blocks(answer), passage_blocks(answer)):
+        messages = pack(blocks)
+        shown = "\n\n".join(html_to_plain(m.html) for m in messages)  # raises on broken HTML
+        assert all(len(m.html) <= MAX_MESSAGE for m in messages)
+        assert "Head <1> & co" in shown and "Live & <updates>" in shown
+    passages = " ".join(html_to_plain(m.html) for m in pack(passage_blocks(answer)))
+    assert passages.split().count("Sentence") == 400
+    assert passages.count("Paragraph ") == 30
+
+
+def test_pack_joins_small_blocks_and_never_splits_one() -> None:
+    answer = Answer("q", "Short [1].", False, (citation(1, "One passage."),))
+    [message] = pack(answer_blocks(answer))
+    shown = html_to_plain(message.html)
+    assert shown.startswith("Short [1].\n\nSources\n[1] Head <1> & co — Live & <updates>")
+    assert "Wire, 8 Jan 2022 · " in message.plain and "https://x.test/?a=1&b=<c>" in message.plain
+
+
+def test_abstention_shows_its_reason_and_no_sources() -> None:
+    answer = Answer("q", "The coverage does not say.", True, reason="Nothing <close> matched.")
+    [message] = pack(answer_blocks(answer))
+    assert html_to_plain(message.html) == "The coverage does not say. Nothing <close> matched."
+    assert "Sources" not in message.plain
