@@ -1,0 +1,170 @@
+"""Answer quality on RealTime QA (as of each question's date) and on the seed set, with baselines.
+
+    python -m bench.eval realtimeqa --split dev|test [--sample N] [--min-confidence X]
+    python -m bench.eval seed
+
+The corpus is all of contexts.jsonl; each question is asked through Engine.answer() as of its
+question date. Baselines over the same chunks: BM25 alone and dense retrieval alone (LlamaIndex's
+VectorStoreIndex retriever), each with and without the as-of filter. Indexes are cached under
+~/.cache/coverage-bot/realtimeqa (they take minutes to embed, and nothing in them is ours to commit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from llama_index.core import VectorStoreIndex
+from llama_index.core.schema import QueryBundle
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from index import Config, Engine, build_index
+from index.config import config_from_dict
+from index.retrieval import ChunkCorpus, PositiveBM25, as_of_filters
+from index.store import Store
+
+from . import realtimeqa as rq
+from .common import SHARED, read_jsonl, scratch_seed_config, table, write_json
+
+BASELINES = ("bm25", "bm25 + as_of", "dense", "dense + as_of")
+
+
+def eval_config(corpus: Path, name: str, min_confidence: float | None) -> Config:
+    raw: dict = {"corpus": {"path": str(corpus)}, "chroma": {"path": str(rq.cache_dir() / name)}}
+    if min_confidence is not None:
+        raw["answer"] = {"min_confidence": min_confidence}
+    return config_from_dict(raw, base_dir=rq.cache_dir())
+
+
+def ask_all(engine: Engine, qs: list[rq.Question], records: list[dict] | None = None) -> rq.Tally:
+    tally = rq.Tally()
+    for i, q in enumerate(qs, 1):
+        start = time.perf_counter()
+        answer = engine.answer(q.question, as_of=q.as_of)
+        tally.seconds.append(time.perf_counter() - start)
+        tally.retrieval(list(answer.retrieved), q.gold)
+        tally.answer(q, answer)
+        if records is not None:
+            records.append({"id": q.id, "confidence": answer.confidence, "abstained": answer.abstained,
+                            "rank": rq.rank_of_gold(list(answer.retrieved), q.gold),
+                            "contained": rq.contains(answer.text, q.answers) if not answer.abstained else None,
+                            "answer_in_context": q.answer_in_context})
+        if i % 200 == 0:
+            print(f"  {i}/{len(qs)} asked", file=sys.stderr)
+    return tally
+
+
+def baselines(engine: Engine, qs: list[rq.Question]) -> dict[str, rq.Tally]:
+    """Retrieval alone, top 5, over the engine's own store and chunks."""
+    store = Store.open(engine.config.chroma)
+    corpus = ChunkCorpus(store)
+    dense = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=store.chunks()),
+                                               embed_model=engine.embed_model)
+    tallies = {name: rq.Tally() for name in BASELINES}
+    for q in qs:
+        bundle = QueryBundle(q.question, embedding=engine.embed_model.get_query_embedding(q.question))
+        for name in BASELINES:
+            as_of = q.as_of if name.endswith("as_of") else None
+            if name.startswith("bm25"):
+                retriever = PositiveBM25(existing_bm25=corpus.bm25, similarity_top_k=5,
+                                         corpus_weight_mask=corpus.mask(as_of))
+            else:
+                retriever = dense.as_retriever(similarity_top_k=5,
+                                               filters=as_of_filters(as_of) if as_of else None)
+            start = time.perf_counter()
+            nodes = retriever.retrieve(bundle)
+            tallies[name].seconds.append(time.perf_counter() - start)
+            tallies[name].retrieval([n.node.metadata.get("post_id", "") for n in nodes], q.gold)
+    return tallies
+
+
+def removed_index(split: str, qs: list[rq.Question], full: Config, min_conf: float | None) -> Config:
+    """The corpus without the answerable questions' gold: copied from the full index, then shrunk."""
+    removed = set().union(*(q.gold for q in qs if q.answer_in_context))
+    config = eval_config(rq.removed_corpus(split, removed), f"chroma-{split}-gold-removed", min_conf)
+    if not config.chroma.path.exists():
+        shutil.copytree(full.chroma.path, config.chroma.path)  # deleting is cheaper than re-embedding
+    print(build_index(config, progress=False).summary(), file=sys.stderr)
+    return config
+
+
+def run_realtimeqa(split: str, sample: int, min_conf: float | None, with_baselines: bool) -> dict:
+    qs = rq.questions(split)
+    if sample and sample < len(qs):
+        qs = qs[:: len(qs) // sample][:sample]  # spread over the whole period
+    full = eval_config(rq.full_corpus(), "chroma-full", min_conf)
+    print(build_index(full, progress=True).summary(), file=sys.stderr)
+    engine = Engine(full)
+    records: list[dict] = []
+    rows = {"engine": ask_all(engine, qs, records).row()}
+    gone = Engine(removed_index(split, qs, full, min_conf))
+    answerable = [q for q in qs if q.answer_in_context]
+    removed_records: list[dict] = []
+    removed_tally = ask_all(gone, answerable, removed_records)
+    rows["engine"]["abstention (gold removed)"] = removed_tally.false_abstained / max(1, len(answerable))
+    if with_baselines:
+        rows.update({name: t.row() for name, t in baselines(engine, qs).items()})
+    return {"split": split, "questions": len(qs), "min_confidence": engine.config.answer.min_confidence,
+            "rows": rows, "records": records, "removed_records": removed_records}
+
+
+def run_seed() -> dict:
+    config = scratch_seed_config()
+    build_index(config, progress=False)
+    engine = Engine(config)
+    qa = read_jsonl(SHARED / "eval" / "seed_qa.jsonl")
+    correct = 0
+    for case in qa:
+        answer = engine.answer(case["question"])
+        if case.get("answerable", True):
+            said = answer.text.replace(",", "")
+            correct += (any(e.replace(",", "") in said for e in case["expect_any"])
+                        and any(case["support"] in c.text for c in answer.citations))
+        else:
+            correct += answer.abstained
+    followups = read_jsonl(SHARED / "eval" / "seed_followups.jsonl")
+    right = 0
+    for case in followups:
+        first = engine.answer(case["turns"][0])
+        second = engine.answer(case["turns"][1], history=[first])
+        right += any(e in second.text for e in case["expect_any"])
+    return {"seed questions": f"{correct}/{len(qa)}", "seed follow-ups": f"{right}/{len(followups)}"}
+
+
+def report(result: dict) -> str:
+    columns = ["hit@1", "hit@5", "mrr", "containment", "[1] gold", "abstention (gold removed)",
+               "false abstention", "markers valid", "median s", "p95 s"]
+    rows = [[name] + ["" if row.get(c) is None else row[c] for c in columns]
+            for name, row in result["rows"].items()]
+    head = (f"RealTime QA {result['split']}: {result['questions']} questions with a gold passage, "
+            f"min_confidence {result['min_confidence']}\n\n")
+    return head + table(["system"] + columns, rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("set", choices=["realtimeqa", "seed"])
+    parser.add_argument("--split", choices=["dev", "test"], default="dev")
+    parser.add_argument("--sample", type=int, default=0, help="ask only this many questions, spread out")
+    parser.add_argument("--min-confidence", type=float, help="override [answer] min_confidence")
+    parser.add_argument("--no-baselines", action="store_true")
+    args = parser.parse_args(argv)
+    if args.set == "seed":
+        print(run_seed())
+        return 0
+    result = run_realtimeqa(args.split, args.sample, args.min_confidence, not args.no_baselines)
+    result["seed"] = run_seed()
+    print(report(result))
+    print(f"\nseed set: {result['seed']}")
+    suffix = f"-sample{args.sample}" if args.sample else ""
+    print(f"written: {write_json(f'eval-{args.split}{suffix}', result)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
