@@ -12,7 +12,6 @@ VectorStoreIndex retriever), each with and without the as-of filter. Indexes are
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shutil
 import sys
 import time
@@ -49,9 +48,11 @@ def ask_all(engine: Engine, qs: list[rq.Question], records: list[dict] | None = 
         tally.retrieval(list(answer.retrieved), q.gold)
         tally.answer(q, answer)
         if records is not None:
-            records.append({"id": q.id, "confidence": answer.confidence, "abstained": answer.abstained,
+            records.append({"id": q.id, "confidence": answer.confidence, "signals": answer.signals,
+                            "abstained": answer.abstained, "text": answer.text, "answers": q.answers,
+                            "question": q.question,
                             "rank": rq.rank_of_gold(list(answer.retrieved), q.gold),
-                            "contained": rq.contains(answer.text, q.answers) if not answer.abstained else None,
+                            "contained": None if answer.abstained else rq.contains(answer.text, q.answers),
                             "answer_in_context": q.answer_in_context})
         if i % 200 == 0:
             print(f"  {i}/{len(qs)} asked", file=sys.stderr)

@@ -73,6 +73,7 @@ def removed_corpus(split: str, removed: set[str]) -> Path:
 
 def normalise(text: str) -> str:
     """Lower case, no accents, punctuation or thousands separators; single spaces."""
+    text = re.sub(r"[’‘'`´]", " ", text)  # "Kentucky’s" holds "Kentucky"
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = re.sub(r"(?<=\d),(?=\d{3})", "", text.lower())
     text = re.sub(r"[^a-z0-9 ]+", " ", text)

@@ -42,21 +42,22 @@ class ChunkingConfig:
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    vector_top_k: int = 20
-    bm25_top_k: int = 20
+    vector_top_k: int = 60  # tuned on RealTime QA dev (bench/RESULTS.md)
+    bm25_top_k: int = 60
     fused_top_k: int = 6
     # reciprocal_rerank by default: score-scaling modes (relative_score, dist_based_score)
     # turn tiny differences in a short result list into large ones.
     fusion: str = "reciprocal_rerank"
     vector_weight: float = 0.6  # score-scaling modes only; BM25 gets 1 - vector_weight
-    recency_half_life_days: float = 7.0
+    recency_half_life_days: float = 3.0
+    recency_floor: float = 0.2  # the weight of very old coverage, relative to the newest
 
 
 @dataclass(frozen=True)
 class AnswerConfig:
     max_sentences: int = 2
     second_sentence_ratio: float = 0.9  # a 2nd sentence must score this share of the 1st
-    min_confidence: float = 0.5  # below it the bot abstains; see README "Abstention"
+    min_confidence: float = 0.31  # below it the bot abstains; see README "Abstention"
     max_question_chars: int = 2000
 
 
@@ -158,8 +159,9 @@ def _check_ranges(obj: object, name: str, where: object) -> None:
             raise ConfigError(f"{where}: [{name}] {f.name} must not be negative, got {value}")
     if isinstance(obj, ChunkingConfig) and obj.chunk_overlap >= obj.chunk_size:
         raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
-    if isinstance(obj, RetrievalConfig) and not 0.0 <= obj.vector_weight <= 1.0:
-        raise ConfigError(f"{where}: [retrieval] vector_weight must be between 0 and 1")
+    for key in ("vector_weight", "recency_floor"):
+        if isinstance(obj, RetrievalConfig) and not 0.0 <= getattr(obj, key) <= 1.0:
+            raise ConfigError(f"{where}: [retrieval] {key} must be between 0 and 1")
     fusions = ("reciprocal_rerank", "relative_score", "dist_based_score")
     if isinstance(obj, RetrievalConfig) and obj.fusion not in fusions:
         raise ConfigError(f"{where}: [retrieval] fusion must be one of {', '.join(fusions)}")

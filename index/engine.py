@@ -56,7 +56,8 @@ class Engine:
             response_synthesizer=synthesizer,
             node_postprocessors=[RecencyPrior(
                 reference=as_of if as_of is not None else time.time(),
-                half_life_days=self.config.retrieval.recency_half_life_days)],
+                half_life_days=self.config.retrieval.recency_half_life_days,
+                floor=self.config.retrieval.recency_floor)],
         )
         response = engine.query(bundle)
         meta = response.metadata or {}
@@ -69,6 +70,7 @@ class Engine:
             query=query,
             retrieved=tuple(meta.get("retrieved", ())),
             confidence=float(meta.get("confidence", 0.0)),
+            signals=dict(meta.get("signals") or {}),
         )
 
     def stats(self) -> Stats:

@@ -1,0 +1,94 @@
+"""Fit the answer confidence and its abstention threshold on RealTime QA dev, and check the seed set.
+
+    python -m bench.eval realtimeqa --split dev --sample 400 --min-confidence 0 --no-baselines
+    python -m bench.calibrate bench/results/eval-dev-sample400.json
+
+Positives: answerable dev questions asked of the full corpus. Negatives: the same questions asked
+with their gold passages removed. A logistic regression over the best sentence's signals gives the
+weights (to copy into index/answer.py); the threshold is the one that keeps false abstention at 5%.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from index import Engine, build_index
+from index.answer import out_of_reach
+
+from .common import SHARED, read_jsonl, scratch_seed_config
+
+FEATURES = ["cosine", "coverage", "passage_share", "rank"]
+FALSE_ABSTENTION = 0.05
+
+
+def matrix(records: list[dict]) -> np.ndarray:
+    return np.array([[r["signals"].get(k, 0.0) for k in FEATURES] for r in records])
+
+
+def fit(pos: np.ndarray, neg: np.ndarray, steps: int = 40000, l2: float = 0.01) -> np.ndarray:
+    """Weights (one per feature, then the bias) of a plain logistic regression."""
+    x = np.c_[np.vstack([pos, neg]), np.ones(len(pos) + len(neg))]
+    y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    w = np.zeros(x.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-x @ w))
+        w += 0.5 * (x.T @ (y - p) / len(y) - l2 * np.r_[w[:-1], 0.0])
+    return w
+
+
+def probability(w: np.ndarray, x: np.ndarray, reachable: np.ndarray) -> np.ndarray:
+    """The engine's confidence: the model's probability, zero where no answer is in reach."""
+    p = 1 / (1 + np.exp(-(np.c_[x, np.ones(len(x))] @ w)))
+    return np.where(reachable, p, 0.0)
+
+
+def reachable(records: list[dict]) -> np.ndarray:
+    return np.array([bool(r["signals"]) and not out_of_reach(r["signals"]) for r in records])
+
+
+def seed_signals() -> tuple[list[dict], list[dict]]:
+    config = scratch_seed_config()
+    build_index(config, progress=False)
+    config = dataclasses.replace(config, answer=dataclasses.replace(config.answer, min_confidence=0.0))
+    engine = Engine(config)
+    qa = read_jsonl(SHARED / "eval" / "seed_qa.jsonl")
+    rows: dict[bool, list[dict]] = {True: [], False: []}
+    for case in qa:
+        rows[case.get("answerable", True)].append({"signals": engine.answer(case["question"]).signals})
+    return rows[True], rows[False]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.calibrate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("results", type=Path, help="an eval JSON written with --min-confidence 0")
+    parser.add_argument("--features", help=f"comma-separated signals (default: {','.join(FEATURES)})")
+    args = parser.parse_args(argv)
+    if args.features:
+        FEATURES[:] = args.features.split(",")
+    result = json.loads(args.results.read_text(encoding="utf-8"))
+    pos = [r for r in result["records"] if r["answer_in_context"]]
+    neg = result["removed_records"]
+    w = fit(matrix(pos), matrix(neg))
+
+    def confidence(records: list[dict]) -> np.ndarray:
+        return probability(w, matrix(records), reachable(records))
+
+    threshold = float(np.quantile(confidence(pos), FALSE_ABSTENTION))
+    seed_pos, seed_neg = seed_signals()
+    print("weights:", {k: round(float(v), 3) for k, v in zip((*FEATURES, "bias"), w)})
+    print(f"threshold for {FALSE_ABSTENTION:.0%} false abstention: {threshold:.3f}")
+    print(f"dev abstention with gold removed: {(confidence(neg) < threshold).mean():.3f}")
+    print(f"seed: answerable lowest {confidence(seed_pos).min():.3f}, "
+          f"unanswerable highest {confidence(seed_neg).max():.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
