@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,10 @@ from .config import AnswerConfig
 from .terms import Rarity, has_shape, question_type, terms
 
 NOT_SAID = "The coverage does not say."
+REDUNDANT = 0.8  # sentence-embedding similarity above which two sentences say the same
+# Punkt does not know these titles and ends a sentence after them, splitting a name in two.
+_TITLE_END = re.compile(r"(?:^|\s)(?:Dr|Jr|Sr|Mr|Mrs|Ms|St|Rep|Reps|Sen|Gov|Gen|Lt|Col|Sgt|Capt|Prof|Rev|"
+                        r"Hon|Pres|Supt|No|Nos|U\.S|U\.K)\.\s*$")
 # The confidence is a logistic model over the best sentence's signals, fitted by
 # `python -m bench.calibrate` on RealTime QA dev: answerable questions against the same
 # questions with their gold passages removed. [answer] min_confidence is then chosen so that
@@ -33,7 +38,6 @@ COSINE_FLOOR = 0.25
 def out_of_reach(signals: dict[str, float]) -> bool:
     """No answer whatever the model says: too far from the question, or no word in common."""
     return signals["cosine"] < COSINE_FLOOR or signals["passage_coverage"] == 0.0
-REDUNDANT = 0.8  # sentence-embedding similarity above which two sentences say the same
 
 
 @dataclass(frozen=True)
@@ -110,7 +114,7 @@ class SentenceSynthesizer(BaseSynthesizer):
         self._rarity = rarity
         self._config = config
         self._top_n = top_n
-        self._sentences = split_by_sentence_tokenizer()
+        self._split = split_by_sentence_tokenizer()
 
     def _get_prompts(self) -> dict:
         return {}
@@ -192,6 +196,16 @@ class SentenceSynthesizer(BaseSynthesizer):
             # sentences saying the same, the one from the better, newer passage wins.
             c.score = c.content * (0.6 + 0.4 * (c.node.score or 0.0) / top)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def _sentences(self, paragraph: str) -> list[str]:
+        """NLTK's sentences, mended where it cut after a title ("Dr. | Oz won...")."""
+        out: list[str] = []
+        for sentence in self._split(paragraph):
+            if out and _TITLE_END.search(out[-1]):
+                out[-1] = f"{out[-1].rstrip()} {sentence.lstrip()}"
+            else:
+                out.append(sentence)
+        return out
 
     def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
         chosen = [candidates[0]]
