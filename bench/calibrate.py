@@ -1,7 +1,7 @@
 """Fit the answer confidence and its abstention threshold on RealTime QA dev, and check the seed set.
 
     python -m bench.eval realtimeqa --split dev --sample 400 --min-confidence 0 --no-baselines
-    python -m bench.calibrate bench/results/eval-dev-sample400.json
+    python -m bench.calibrate ~/.cache/coverage-bot/realtimeqa/eval-dev-sample400-records.json
 
 Positives: answerable dev questions asked of the full corpus. Negatives: the same questions asked
 with their gold passages removed. A logistic regression over the best sentence's signals gives the

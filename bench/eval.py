@@ -12,6 +12,7 @@ VectorStoreIndex retriever), each with and without the as-of filter. Indexes are
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 import time
@@ -48,9 +49,9 @@ def ask_all(engine: Engine, qs: list[rq.Question], records: list[dict] | None = 
         tally.retrieval(list(answer.retrieved), q.gold)
         tally.answer(q, answer)
         if records is not None:
+            # Ids and figures only: the questions and passages are third-party text.
             records.append({"id": q.id, "confidence": answer.confidence, "signals": answer.signals,
-                            "abstained": answer.abstained, "text": answer.text, "answers": q.answers,
-                            "question": q.question,
+                            "abstained": answer.abstained,
                             "rank": rq.rank_of_gold(list(answer.retrieved), q.gold),
                             "contained": None if answer.abstained else rq.contains(answer.text, q.answers),
                             "answer_in_context": q.answer_in_context})
@@ -162,8 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     result["seed"] = run_seed()
     print(report(result))
     print(f"\nseed set: {result['seed']}")
-    suffix = f"-sample{args.sample}" if args.sample else ""
-    print(f"written: {write_json(f'eval-{args.split}{suffix}', result)}")
+    name = f"eval-{args.split}" + (f"-sample{args.sample}" if args.sample else "")
+    # Per-question records (for bench.calibrate) are large: they stay in the cache.
+    records = rq.cache_dir() / f"{name}-records.json"
+    records.write_text(json.dumps(result), encoding="utf-8")
+    summary = {k: v for k, v in result.items() if not k.endswith("records")}
+    print(f"written: {write_json(name, summary)} (per question: {records})")
     return 0
 
 
