@@ -13,13 +13,13 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from index import Engine, build_index
+from bot.service import CoverageService
+from index import Engine
 from tests.botharness import BOT, BotHarness, button_data, text_of
 
-from .common import SHARED, read_jsonl, scratch_seed_config, summary, table, write_json
+from .common import SHARED, read_jsonl, seed_engine, summary, table, write_json
 
 QUESTIONS = [q["question"] for q in read_jsonl(SHARED / "eval" / "seed_qa.jsonl")]
-WORKERS = 2  # CoverageService's answer threads
 
 
 async def transcripts(engine: Engine) -> str:
@@ -95,7 +95,7 @@ async def load(engine: Engine, chats: int, rounds: int) -> dict:
 def engine_alone(engine: Engine, count: int) -> float:
     """Answers per second with the bot's thread count and nothing else."""
     questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(count)]
-    with ThreadPoolExecutor(WORKERS) as pool:
+    with ThreadPoolExecutor(CoverageService.ANSWER_THREADS) as pool:
         start = time.monotonic()
         list(pool.map(engine.answer, questions))
         return count / (time.monotonic() - start)
@@ -106,9 +106,7 @@ def main() -> None:
     parser.add_argument("--chats", default="1,10,50")
     parser.add_argument("--rounds", default="20,3,2")
     args = parser.parse_args()
-    config = scratch_seed_config()
-    build_index(config, progress=False)
-    engine = Engine(config)
+    engine = seed_engine()
     engine.answer(QUESTIONS[0])  # warm
     text = asyncio.run(transcripts(engine))
     print(text, "\n")

@@ -11,24 +11,22 @@ weights (to copy into index/answer.py); the threshold is the one that keeps fals
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from index import Engine, build_index
-from index.answer import out_of_reach
+from index.answer import confidence
 
-from .common import SHARED, read_jsonl, scratch_seed_config
+from .common import SHARED, read_jsonl, seed_engine
 
-FEATURES = ["cosine", "coverage", "passage_share", "rank"]
+FEATURES = ("cosine", "coverage", "passage_share", "rank")
 FALSE_ABSTENTION = 0.05
 
 
-def matrix(records: list[dict]) -> np.ndarray:
-    return np.array([[r["signals"].get(k, 0.0) for k in FEATURES] for r in records])
+def matrix(signals: list[dict], features: tuple[str, ...]) -> np.ndarray:
+    return np.array([[s.get(k, 0.0) for k in features] for s in signals])
 
 
 def fit(pos: np.ndarray, neg: np.ndarray, steps: int = 40000, l2: float = 0.01) -> np.ndarray:
@@ -42,25 +40,12 @@ def fit(pos: np.ndarray, neg: np.ndarray, steps: int = 40000, l2: float = 0.01) 
     return w
 
 
-def probability(w: np.ndarray, x: np.ndarray, reachable: np.ndarray) -> np.ndarray:
-    """The engine's confidence: the model's probability, zero where no answer is in reach."""
-    p = 1 / (1 + np.exp(-(np.c_[x, np.ones(len(x))] @ w)))
-    return np.where(reachable, p, 0.0)
-
-
-def reachable(records: list[dict]) -> np.ndarray:
-    return np.array([bool(r["signals"]) and not out_of_reach(r["signals"]) for r in records])
-
-
 def seed_signals() -> tuple[list[dict], list[dict]]:
-    config = scratch_seed_config()
-    build_index(config, progress=False)
-    config = dataclasses.replace(config, answer=dataclasses.replace(config.answer, min_confidence=0.0))
-    engine = Engine(config)
-    qa = read_jsonl(SHARED / "eval" / "seed_qa.jsonl")
+    """The seed questions' signals: (answerable, unanswerable)."""
+    engine = seed_engine()
     rows: dict[bool, list[dict]] = {True: [], False: []}
-    for case in qa:
-        rows[case.get("answerable", True)].append({"signals": engine.answer(case["question"]).signals})
+    for case in read_jsonl(SHARED / "eval" / "seed_qa.jsonl"):
+        rows[case.get("answerable", True)].append(engine.answer(case["question"]).signals)
     return rows[True], rows[False]
 
 
@@ -70,23 +55,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", type=Path, help="an eval JSON written with --min-confidence 0")
     parser.add_argument("--features", help=f"comma-separated signals (default: {','.join(FEATURES)})")
     args = parser.parse_args(argv)
-    if args.features:
-        FEATURES[:] = args.features.split(",")
+    features = tuple(args.features.split(",")) if args.features else FEATURES
     result = json.loads(args.results.read_text(encoding="utf-8"))
-    pos = [r for r in result["records"] if r["answer_in_context"]]
-    neg = result["removed_records"]
-    w = fit(matrix(pos), matrix(neg))
+    pos = [r["signals"] for r in result["records"] if r["answer_in_context"]]
+    neg = [r["signals"] for r in result["removed_records"]]
+    w = fit(matrix(pos, features), matrix(neg, features))
+    weights, bias = dict(zip(features, map(float, w[:-1]))), float(w[-1])
 
-    def confidence(records: list[dict]) -> np.ndarray:
-        return probability(w, matrix(records), reachable(records))
+    def scores(signals: list[dict]) -> np.ndarray:  # exactly what the engine computes
+        return np.array([confidence(s, weights, bias) for s in signals])
 
-    threshold = float(np.quantile(confidence(pos), FALSE_ABSTENTION))
+    threshold = float(np.quantile(scores(pos), FALSE_ABSTENTION))
     seed_pos, seed_neg = seed_signals()
-    print("weights:", {k: round(float(v), 3) for k, v in zip((*FEATURES, "bias"), w)})
+    print("weights:", {k: round(v, 3) for k, v in weights.items()}, "bias:", round(bias, 3))
     print(f"threshold for {FALSE_ABSTENTION:.0%} false abstention: {threshold:.3f}")
-    print(f"dev abstention with gold removed: {(confidence(neg) < threshold).mean():.3f}")
-    print(f"seed: answerable lowest {confidence(seed_pos).min():.3f}, "
-          f"unanswerable highest {confidence(seed_neg).max():.3f}")
+    print(f"dev abstention with gold removed: {(scores(neg) < threshold).mean():.3f}")
+    print(f"seed: answerable lowest {scores(seed_pos).min():.3f}, "
+          f"unanswerable highest {scores(seed_neg).max():.3f}")
     return 0
 
 

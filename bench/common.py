@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import shutil
@@ -11,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from index import Config
+from index import Config, Engine, build_index
 from index.config import config_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,11 +35,17 @@ def scratch_seed_config() -> Config:
     return config_from_dict(raw, base_dir=base)
 
 
+def seed_engine() -> Engine:
+    """An engine over the seed corpus, built in a scratch folder."""
+    config = scratch_seed_config()
+    build_index(config, progress=False)
+    return Engine(config)
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile; q in [0, 100]."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[rank]
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def summary(values: list[float]) -> dict[str, float]:

@@ -28,7 +28,7 @@ from index.retrieval import ChunkCorpus, PositiveBM25, as_of_filters
 from index.store import Store
 
 from . import realtimeqa as rq
-from .common import SHARED, read_jsonl, scratch_seed_config, table, write_json
+from .common import SHARED, read_jsonl, seed_engine, table, write_json
 
 BASELINES = ("bm25", "bm25 + as_of", "dense", "dense + as_of")
 
@@ -46,13 +46,13 @@ def ask_all(engine: Engine, qs: list[rq.Question], records: list[dict] | None = 
         start = time.perf_counter()
         answer = engine.answer(q.question, as_of=q.as_of)
         tally.seconds.append(time.perf_counter() - start)
-        tally.retrieval(list(answer.retrieved), q.gold)
+        rank = tally.retrieval(list(answer.retrieved), q.gold)
         tally.answer(q, answer)
         if records is not None:
             # Ids and figures only: the questions and passages are third-party text.
             records.append({"id": q.id, "confidence": answer.confidence, "signals": answer.signals,
                             "abstained": answer.abstained,
-                            "rank": rq.rank_of_gold(list(answer.retrieved), q.gold),
+                            "rank": rank,
                             "contained": None if answer.abstained else rq.contains(answer.text, q.answers),
                             "answer_in_context": q.answer_in_context})
         if i % 200 == 0:
@@ -84,10 +84,12 @@ def baselines(engine: Engine, qs: list[rq.Question]) -> dict[str, rq.Tally]:
     return tallies
 
 
-def removed_index(split: str, qs: list[rq.Question], full: Config, min_conf: float | None) -> Config:
-    """The corpus without the answerable questions' gold: copied from the full index, then shrunk."""
+def removed_index(name: str, qs: list[rq.Question], full: Config, min_conf: float | None) -> Config:
+    """The corpus without the answerable questions' gold: copied from the full index, then shrunk.
+
+    Cached per question set (`name`): another set would re-embed what this one removed."""
     removed = set().union(*(q.gold for q in qs if q.answer_in_context))
-    config = eval_config(rq.removed_corpus(split, removed), f"chroma-{split}-gold-removed", min_conf)
+    config = eval_config(rq.removed_corpus(name, removed), f"chroma-{name}-gold-removed", min_conf)
     if not config.chroma.path.exists():
         shutil.copytree(full.chroma.path, config.chroma.path)  # deleting is cheaper than re-embedding
     print(build_index(config, progress=False).summary(), file=sys.stderr)
@@ -103,11 +105,12 @@ def run_realtimeqa(split: str, sample: int, min_conf: float | None, with_baselin
     engine = Engine(full)
     records: list[dict] = []
     rows = {"engine": ask_all(engine, qs, records).row()}
-    gone = Engine(removed_index(split, qs, full, min_conf))
+    name = split + (f"-sample{len(qs)}" if sample else "")
+    gone = Engine(removed_index(name, qs, full, min_conf))
     answerable = [q for q in qs if q.answer_in_context]
     removed_records: list[dict] = []
     removed_tally = ask_all(gone, answerable, removed_records)
-    rows["engine"]["abstention (gold removed)"] = removed_tally.false_abstained / max(1, len(answerable))
+    rows["engine"]["abstention (gold removed)"] = removed_tally.abstained / max(1, removed_tally.answerable)
     if with_baselines:
         rows.update({name: t.row() for name, t in baselines(engine, qs).items()})
     return {"split": split, "questions": len(qs), "min_confidence": engine.config.answer.min_confidence,
@@ -115,9 +118,7 @@ def run_realtimeqa(split: str, sample: int, min_conf: float | None, with_baselin
 
 
 def run_seed() -> dict:
-    config = scratch_seed_config()
-    build_index(config, progress=False)
-    engine = Engine(config)
+    engine = seed_engine()
     qa = read_jsonl(SHARED / "eval" / "seed_qa.jsonl")
     correct = 0
     for case in qa:

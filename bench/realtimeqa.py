@@ -12,7 +12,7 @@ from pathlib import Path
 from index import Answer
 from index.cli import parse_as_of
 
-from .common import SHARED, read_jsonl
+from .common import SHARED, read_jsonl, summary
 
 DATA = SHARED / "eval" / "realtimeqa"
 CONTEXTS = DATA / "contexts.jsonl"
@@ -58,9 +58,9 @@ def full_corpus() -> Path:
     return folder
 
 
-def removed_corpus(split: str, removed: set[str]) -> Path:
+def removed_corpus(name: str, removed: set[str]) -> Path:
     """contexts.jsonl without the given passages (the split's answerable questions' gold)."""
-    folder = cache_dir() / f"corpus-{split}-gold-removed"
+    folder = cache_dir() / f"corpus-{name}-gold-removed"
     folder.mkdir(parents=True, exist_ok=True)
     lines = [line for line in CONTEXTS.read_text(encoding="utf-8").splitlines()
              if line.strip() and json.loads(line)["id"] not in removed]
@@ -114,17 +114,19 @@ class Tally:
     answerable: int = 0
     contained: int = 0
     first_gold: int = 0
-    false_abstained: int = 0
+    abstained: int = 0  # of the answerable: false abstentions when their gold is in the index
     markers: int = 0
     markers_ok: int = 0
     seconds: list[float] = field(default_factory=list)
 
-    def retrieval(self, retrieved: list[str], gold: frozenset[str]) -> None:
+    def retrieval(self, retrieved: list[str], gold: frozenset[str]) -> int | None:
+        """Count one ranking; returns the gold passage's rank (None when it is missing)."""
         self.asked += 1
         rank = rank_of_gold(retrieved, gold)
         self.hit1 += rank == 1
         self.hit5 += rank is not None and rank <= 5
         self.rr += 1.0 / rank if rank else 0.0
+        return rank
 
     def answer(self, q: Question, answer: Answer) -> None:
         ok, total = markers_valid(answer)
@@ -132,21 +134,20 @@ class Tally:
         if not q.answer_in_context:
             return
         self.answerable += 1
-        self.false_abstained += answer.abstained
+        self.abstained += answer.abstained
         self.contained += (not answer.abstained) and contains(answer.text, q.answers)
         self.first_gold += bool(answer.citations) and article_of(answer.citations[0].post_id) in q.gold
 
     def row(self) -> dict[str, float | int | None]:
         def share(part: float, whole: int) -> float | None:
             return part / whole if whole else None
-        times = sorted(self.seconds)
+        times = summary(self.seconds) if self.seconds else {}
         return {
             "questions": self.asked, "hit@1": share(self.hit1, self.asked),
             "hit@5": share(self.hit5, self.asked), "mrr": share(self.rr, self.asked),
             "answerable": self.answerable, "containment": share(self.contained, self.answerable),
             "[1] gold": share(self.first_gold, self.answerable),
-            "false abstention": share(self.false_abstained, self.answerable),
+            "false abstention": share(self.abstained, self.answerable),
             "markers valid": share(self.markers_ok, self.markers),
-            "median s": times[len(times) // 2] if times else None,
-            "p95 s": times[min(len(times) - 1, int(0.95 * len(times)))] if times else None,
+            "median s": times.get("median"), "p95 s": times.get("p95"),
         }

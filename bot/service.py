@@ -14,11 +14,13 @@ from index import Answer, BuildReport, Config, Engine, Stats, build_index
 class CoverageService:
     """Answers, stats and reindexing for async front ends."""
 
-    def __init__(self, engine: Engine, config: Config, workers: int = 2) -> None:
+    # Answering is CPU-bound (one query embedding, BM25, sentence scoring); more threads
+    # than cores only add contention. Reindexing gets its own thread so answers go on.
+    ANSWER_THREADS = 2
+
+    def __init__(self, engine: Engine, config: Config, workers: int = ANSWER_THREADS) -> None:
         self.engine = engine
         self.config = config
-        # Answering is CPU-bound (one query embedding, BM25, sentence scoring); more threads
-        # than cores only add contention. Reindexing gets its own thread so answers go on.
         self._answers = ThreadPoolExecutor(workers, thread_name_prefix="answer")
         self._builds = ThreadPoolExecutor(1, thread_name_prefix="reindex")
         self._reindexing = asyncio.Lock()

@@ -35,9 +35,18 @@ CONFIDENCE_BIAS = -1.756
 COSINE_FLOOR = 0.25
 
 
-def out_of_reach(signals: dict[str, float]) -> bool:
-    """No answer whatever the model says: too far from the question, or no word in common."""
-    return signals["cosine"] < COSINE_FLOOR or signals["passage_coverage"] == 0.0
+def confidence(signals: dict[str, float], weights: dict[str, float] = CONFIDENCE_WEIGHTS,
+               bias: float = CONFIDENCE_BIAS) -> float:
+    """How likely the coverage answers the question, judged by its best sentence (0 to 1).
+
+    Besides how well that sentence matches, it asks whether retrieval agrees: a best
+    sentence from a low-ranked passage means no passage really fits. No sentence, one too
+    far from the question, or a passage sharing no word with it, is never an answer.
+    """
+    if not signals or signals["cosine"] < COSINE_FLOOR or signals["passage_coverage"] == 0.0:
+        return 0.0
+    z = bias + sum(w * signals[k] for k, w in weights.items())
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 @dataclass(frozen=True)
@@ -133,37 +142,16 @@ class SentenceSynthesizer(BaseSynthesizer):
         retrieved = [n.node.metadata.get("post_id", n.node.node_id) for n in nodes]
         candidates = self._score(query, nodes)
         best = candidates[0] if candidates else None
-        confidence = self.confidence(best) if best else 0.0
-        meta = {"retrieved": retrieved, "confidence": confidence, "signals": self.signals(best)}
-        if best is None or confidence < self._config.min_confidence:
+        signals = _signals(best) if best else {}
+        sure = confidence(signals)
+        meta = {"retrieved": retrieved, "confidence": sure, "signals": signals}
+        if best is None or sure < self._config.min_confidence:
             meta.update(abstained=True, reason=self._why_not(query.query_str, best))
             return Response(response=NOT_SAID, source_nodes=[], metadata=meta)
         chosen = self._choose(candidates)
         text, cited = self._cite(chosen)
         meta.update(abstained=False, reason=None)
         return Response(response=text, source_nodes=cited, metadata=meta)
-
-    @staticmethod
-    def signals(best: _Candidate | None) -> dict[str, float]:
-        """What the confidence is made of, for calibration and for explaining an abstention."""
-        if best is None:
-            return {}
-        return {"cosine": best.cosine, "coverage": best.coverage, "shaped": float(best.shaped),
-                "passage": float(best.node.score or 0.0), "rank": float(best.rank),
-                "passage_coverage": best.passage_coverage, "passage_share": best.passage_share}
-
-    @classmethod
-    def confidence(cls, best: _Candidate) -> float:
-        """How likely the coverage answers the question, judged by its best sentence (0 to 1).
-
-        Besides how well that sentence matches, it asks whether retrieval agrees: a best
-        sentence from a low-ranked passage means no passage really fits.
-        """
-        signals = cls.signals(best)
-        if out_of_reach(signals):
-            return 0.0
-        z = CONFIDENCE_BIAS + sum(w * signals[k] for k, w in CONFIDENCE_WEIGHTS.items())
-        return 1.0 / (1.0 + math.exp(-z))
 
     def _score(self, query: QueryBundle, nodes: list[NodeWithScore]) -> list[_Candidate]:
         candidates = [
@@ -194,7 +182,7 @@ class SentenceSynthesizer(BaseSynthesizer):
             c.content = 0.6 * c.cosine + 0.3 * c.coverage + (0.1 if c.shaped else 0.0)
             # The passage's rank (relevance, recency) scales the sentence: of two
             # sentences saying the same, the one from the better, newer passage wins.
-            c.score = c.content * (0.6 + 0.4 * (c.node.score or 0.0) / top)
+            c.score = c.content * (0.6 + 0.4 * c.passage_share)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def _sentences(self, paragraph: str) -> list[str]:
@@ -247,3 +235,10 @@ class SentenceSynthesizer(BaseSynthesizer):
 def _passage_text(node: NodeWithScore) -> str:
     meta = node.node.metadata
     return f"{meta.get('title') or ''} {meta.get('headline') or ''} {node.node.get_content()}"
+
+
+def _signals(best: _Candidate) -> dict[str, float]:
+    """What the confidence is made of; reported with every answer, for calibration."""
+    return {"cosine": best.cosine, "coverage": best.coverage, "shaped": float(best.shaped),
+            "rank": float(best.rank), "passage_coverage": best.passage_coverage,
+            "passage_share": best.passage_share}

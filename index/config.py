@@ -159,8 +159,9 @@ def _check_ranges(obj: object, name: str, where: object) -> None:
             raise ConfigError(f"{where}: [{name}] {f.name} must not be negative, got {value}")
     if isinstance(obj, ChunkingConfig) and obj.chunk_overlap >= obj.chunk_size:
         raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
-    for key in ("vector_weight", "recency_floor"):
-        if isinstance(obj, RetrievalConfig) and not 0.0 <= getattr(obj, key) <= 1.0:
+    shares = ("vector_weight", "recency_floor") if isinstance(obj, RetrievalConfig) else ()
+    for key in shares:
+        if not 0.0 <= getattr(obj, key) <= 1.0:
             raise ConfigError(f"{where}: [retrieval] {key} must be between 0 and 1")
     fusions = ("reciprocal_rerank", "relative_score", "dist_based_score")
     if isinstance(obj, RetrievalConfig) and obj.fusion not in fusions:

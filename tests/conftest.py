@@ -39,6 +39,22 @@ def make_config(base: Path, corpus: Path, **sections: dict) -> Config:
     return config_from_dict(raw, base_dir=base)
 
 
+def write_jsonl(folder: Path, articles: list[dict], name: str = "wire.jsonl") -> Path:
+    """A corpus folder with the given articles as one JSON-lines file; returns the folder."""
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text("".join(json.dumps(a) + "\n" for a in articles), encoding="utf-8")
+    return folder
+
+
+def jsonl_engine(base: Path, articles: list[dict], **sections: dict):
+    """An engine over the given articles, built under `base`."""
+    from index import Engine, build_index
+
+    config = make_config(base, write_jsonl(base / "corpus", articles), **sections)
+    build_index(config, progress=False)
+    return Engine(config)
+
+
 @pytest.fixture
 def seed_corpus(tmp_path: Path) -> Path:
     corpus = tmp_path / "corpus"

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-
-from .conftest import make_config
+from .conftest import jsonl_engine
 
 ARTICLES = [
     {"id": "primary", "title": "Pennsylvania primary", "date": "2022-05-18",
@@ -16,13 +14,7 @@ ARTICLES = [
 
 
 def test_a_title_does_not_cut_the_answer_in_two(tmp_path) -> None:
-    from index import Engine, build_index
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "wire.jsonl").write_text("\n".join(json.dumps(a) for a in ARTICLES), encoding="utf-8")
-    config = make_config(tmp_path, corpus)
-    build_index(config, progress=False)
-    answer = Engine(config).answer("Which celebrity physician won Pennsylvania's Senate GOP primary?")
+    engine = jsonl_engine(tmp_path, ARTICLES)
+    answer = engine.answer("Which celebrity physician won Pennsylvania's Senate GOP primary?")
     assert not answer.abstained
     assert answer.text.startswith("Celebrity physician Dr. Mehmet Oz won Pennsylvania’s Senate GOP primary")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
-from index import Engine, build_index
 from index.cli import parse_as_of
 
-from .conftest import make_config
+from .conftest import jsonl_engine
 
 UPDATES = [
     {"id": "toll-1", "title": "Flood toll rises", "date": "2024/03/01",
@@ -20,12 +17,7 @@ UPDATES = [
 
 
 def test_as_of_hides_later_coverage_and_now_prefers_the_newest(tmp_path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "updates.jsonl").write_text("\n".join(json.dumps(u) for u in UPDATES), encoding="utf-8")
-    config = make_config(tmp_path, corpus)
-    build_index(config, progress=False)
-    engine = Engine(config)
+    engine = jsonl_engine(tmp_path, UPDATES)
 
     then = engine.answer("How many people have died in the floods?", as_of=parse_as_of("2024-03-02"))
     assert "12 people" in then.text and "40" not in then.text

@@ -42,11 +42,12 @@ async def start_bot(config: Path, token: str, **env: str) -> asyncio.subprocess.
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def stop_bot(process: asyncio.subprocess.Process) -> tuple[int, str]:
-    """SIGINT, as Ctrl-C or a service manager would; returns the exit code and everything logged."""
-    if process.returncode is None:
+async def stop_bot(process: asyncio.subprocess.Process, interrupt: bool = True) -> tuple[int, str]:
+    """SIGINT (as Ctrl-C or a service manager would), or wait for the bot to stop by itself;
+    returns the exit code and everything logged."""
+    if interrupt and process.returncode is None:
         process.send_signal(signal.SIGINT)
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode, stderr.decode("utf-8", "replace")
 
 
@@ -106,7 +107,7 @@ async def test_webhook_process_checks_the_secret_and_answers(tmp_path, seed_engi
 async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine, standin):
     wrong = "999:wrong-token-that-must-not-be-logged"
     process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url), wrong)
-    code, log = await stop_bot_when_done(process)
+    code, log = await stop_bot(process, interrupt=False)
     assert code == 3
     assert "rejected TELEGRAM_BOT_TOKEN" in log and "wrong-token" not in log
     assert [c.status for c in standin.calls_of("getMe")] == [401]
@@ -115,7 +116,7 @@ async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine
 async def test_an_unreachable_bot_api_stops_with_a_clear_message(tmp_path, seed_engine, standin):
     dead = f"http://127.0.0.1:{free_port()}/bot"
     process = await start_bot(write_config(tmp_path, seed_engine, dead), standin.token)
-    code, log = await stop_bot_when_done(process)
+    code, log = await stop_bot(process, interrupt=False)
     assert code == 3
     assert f"cannot reach the Bot API at {dead}" in log
     assert standin.token not in log
@@ -130,8 +131,3 @@ async def post_when_listening(session: aiohttp.ClientSession, url: str, update: 
         except aiohttp.ClientConnectorError:
             await asyncio.sleep(0.1)
     raise TimeoutError(f"nothing listens on {url}")
-
-
-async def stop_bot_when_done(process: asyncio.subprocess.Process) -> tuple[int, str]:
-    _, stderr = await asyncio.wait_for(process.communicate(), 120)
-    return process.returncode, stderr.decode("utf-8", "replace")

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
 from bot import handlers
 
 from .botharness import BotHarness, button_data, text_of
-from .conftest import SEED, make_config
+from .conftest import SEED, jsonl_engine, make_config, write_jsonl
 
 ADMIN = 6
 MARKETS = {"id": "markets-1", "title": "Markets <live> & more", "date": "2022-01-07",
@@ -24,23 +22,10 @@ HARBOUR = {"id": "harbour-1", "title": "The harbour inventory", "date": "2022-01
                             f"manager says deliveries <{i}> fell by {i}% this week." for i in range(1, 60))}
 
 
-def _corpus(folder: Path, *articles: dict) -> Path:
-    folder.mkdir(exist_ok=True)
-    with (folder / "wire.jsonl").open("w", encoding="utf-8") as handle:
-        for article in articles:
-            handle.write(json.dumps(article) + "\n")
-    return folder
-
-
 @pytest.fixture(scope="module")
 def awkward_engine(tmp_path_factory):
-    from index import Engine, build_index
-
-    base = tmp_path_factory.mktemp("awkward")
-    config = make_config(base, _corpus(base / "corpus", MARKETS, HARBOUR),
-                         chunking={"chunk_size": 1024, "chunk_overlap": 32})
-    build_index(config, progress=False)
-    return Engine(config)
+    return jsonl_engine(tmp_path_factory.mktemp("awkward"), [MARKETS, HARBOUR],
+                        chunking={"chunk_size": 1024, "chunk_overlap": 32})
 
 
 async def test_corpus_text_with_html_characters_arrives_escaped(awkward_engine):
@@ -84,7 +69,7 @@ async def test_reindex_picks_up_new_coverage_without_a_restart(tmp_path):
     async with BotHarness(Engine(config), admins=(ADMIN,)) as tg:
         [before] = await tg.ask(ADMIN, question)
         assert text_of(before).startswith("The coverage does not say.")
-        _corpus(corpus, HARBOUR)
+        write_jsonl(corpus, [HARBOUR])
         [started, done] = await tg.ask(ADMIN, "/reindex", expect=2)
         assert "keep answering" in text_of(started)
         assert text_of(done).startswith("Reindexed: 2 articles: 1 added")
