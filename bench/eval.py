@@ -23,8 +23,9 @@ from llama_index.core.schema import QueryBundle
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from index import Config, Engine, build_index
+from index.bm25 import BM25ChunkRetriever, ChunkCorpus
 from index.config import config_from_dict
-from index.retrieval import ChunkCorpus, PositiveBM25, as_of_filters
+from index.retrieval import as_of_filters
 from index.store import Store
 
 from . import realtimeqa as rq
@@ -72,8 +73,7 @@ def baselines(engine: Engine, qs: list[rq.Question]) -> dict[str, rq.Tally]:
         for name in BASELINES:
             as_of = q.as_of if name.endswith("as_of") else None
             if name.startswith("bm25"):
-                retriever = PositiveBM25(existing_bm25=corpus.bm25, similarity_top_k=5,
-                                         corpus_weight_mask=corpus.mask(as_of))
+                retriever = BM25ChunkRetriever(corpus, 5, as_of)
             else:
                 retriever = dense.as_retriever(similarity_top_k=5,
                                                filters=as_of_filters(as_of) if as_of else None)

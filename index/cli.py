@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -61,6 +62,7 @@ def _parser() -> argparse.ArgumentParser:
 
     build = sub.add_parser("build", parents=[common], help="index the corpus (incremental)")
     build.add_argument("--no-progress", action="store_true", help="no progress bar")
+    build.add_argument("--json", action="store_true", help="the report as one JSON object")
     build.set_defaults(run=_build)
 
     stats = sub.add_parser("stats", parents=[common], help="what the index holds")
@@ -79,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
 def _build(config: Config, args: argparse.Namespace) -> int:
     from .build import build_index
 
-    report = build_index(config, progress=not args.no_progress)
-    print(report.summary())
+    report = build_index(config, progress=not (args.no_progress or args.json))
+    print(json.dumps(dataclasses.asdict(report)) if args.json else report.summary())
     return 0
 
 

@@ -11,11 +11,12 @@ from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from .answer import Answer, Citation, SentenceSynthesizer
+from .bm25 import ChunkCorpus
 from .config import Config
 from .embedding import load_embed_model
 from .errors import QuestionError
 from .followup import contextualize
-from .retrieval import ChunkCorpus, HybridRetrieval, RecencyPrior
+from .retrieval import HybridRetrieval, RecencyPrior
 from .store import Stats, Store
 from .terms import Rarity
 
@@ -34,7 +35,7 @@ class Engine:
 
     def _load(self) -> None:
         corpus = ChunkCorpus(self._store)  # raises IndexMissingError when there is none
-        rarity = Rarity(corpus.texts())
+        rarity = Rarity(corpus.document_frequencies(), len(corpus))
         retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
         synthesizer = SentenceSynthesizer(
             self.embed_model, rarity, self.config.answer, self.config.retrieval.fused_top_k)

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
-import numpy as np
 from llama_index.core import VectorStoreIndex
 from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+from llama_index.core.schema import NodeWithScore, QueryBundle
 from llama_index.core.vector_stores import FilterCondition, FilterOperator, MetadataFilter, MetadataFilters
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
-from llama_index.retrievers.bm25 import BM25Retriever
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
+from .bm25 import BM25ChunkRetriever, ChunkCorpus
 from .config import RetrievalConfig
-from .errors import IndexMissingError
 from .store import Store
-
-# bm25s sets its own logger to DEBUG on import, which would print on every engine start.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 DAY = 86400.0
 
@@ -37,35 +30,6 @@ def as_of_filters(as_of: int) -> MetadataFilters:
         ],
         condition=FilterCondition.OR,
     )
-
-
-class ChunkCorpus:
-    """Every indexed chunk, read back from Chroma once: the BM25 index and its texts."""
-
-    def __init__(self, store: Store) -> None:
-        nodes: list[TextNode] = []
-        for _ids, metas, docs in store.iter_chunks():
-            for meta, text in zip(metas, docs):
-                nodes.append(metadata_dict_to_node(meta, text=text))
-        if not nodes:
-            raise IndexMissingError("the index is empty: run `python -m index build`")
-        self.nodes = nodes
-        self.published = np.array(
-            [n.metadata.get("published", -1) if n.metadata.get("dated") else -1 for n in nodes],
-            dtype=np.int64)
-        base = BM25Retriever(nodes=nodes)
-        self.bm25 = base.bm25
-        # BM25Retriever(existing_bm25=...) reads its node table from bm25.corpus, which
-        # bm25s leaves empty when it indexes tokens; hand it the table the base made.
-        self.bm25.corpus = base.corpus
-
-    def texts(self) -> list[str]:
-        return [n.get_content() for n in self.nodes]
-
-    def mask(self, as_of: int | None) -> list[int] | None:
-        if as_of is None:
-            return None
-        return ((self.published <= as_of) | (self.published < 0)).astype(int).tolist()
 
 
 class HybridRetrieval:
@@ -82,12 +46,7 @@ class HybridRetrieval:
         cfg = self.config
         filters = as_of_filters(as_of) if as_of is not None else None
         vector = self.index.as_retriever(similarity_top_k=cfg.vector_top_k, filters=filters)
-        mask = self.corpus.mask(as_of)
-        bm25 = PositiveBM25(
-            existing_bm25=self.corpus.bm25,
-            similarity_top_k=min(cfg.bm25_top_k, len(self.corpus.nodes)),
-            corpus_weight_mask=mask,
-        )
+        bm25 = BM25ChunkRetriever(self.corpus, cfg.bm25_top_k, as_of)
         return QueryFusionRetriever(
             [vector, bm25],
             retriever_weights=[cfg.vector_weight, 1.0 - cfg.vector_weight],
@@ -97,13 +56,6 @@ class HybridRetrieval:
             use_async=False,
             llm=MockLLM(),
         )
-
-
-class PositiveBM25(BM25Retriever):
-    """BM25 that drops zero scores: bm25s pads k with documents sharing no word (or masked out)."""
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        return [n for n in super()._retrieve(query_bundle) if (n.score or 0.0) > 0.0]
 
 
 class RecencyPrior(BaseNodePostprocessor):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 import Stemmer
@@ -70,12 +70,19 @@ def has_shape(kind: str, sentence: str) -> bool:
 class Rarity:
     """Inverse document frequency over the indexed chunks: rare words carry the question."""
 
-    def __init__(self, documents: Iterable[str]) -> None:
-        self.df: Counter[str] = Counter()
-        self.n = 0
+    def __init__(self, document_frequencies: Mapping[str, int], n: int) -> None:
+        self.df = document_frequencies  # stemmed term -> how many chunks hold it
+        self.n = n
+
+    @classmethod
+    def of(cls, documents: Iterable[str]) -> Rarity:
+        """Counted from texts; the engine reads the counts off its BM25 index instead."""
+        df: Counter[str] = Counter()
+        n = 0
         for text in documents:
-            self.n += 1
-            self.df.update(set(terms(text)))
+            n += 1
+            df.update(set(terms(text)))
+        return cls(df, n)
 
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 0.5))

@@ -1,0 +1,117 @@
+"""Ingest: `index build` against the floor (plain SentenceTransformer.encode of the same chunks).
+
+    python -m bench.ingest [--sizes 1000,5000,all] [--light] [--floor-articles 200] [--keep]
+
+Per slice of ../shared's news articles: a fresh `python -m index build` (its own process:
+chunks per second over the build's own clock, wall time, peak RSS); the floor, measured in
+this process on the chunks of a random sample of the slice's articles with the same model
+and batch size; then an unchanged rebuild (CLI, and in a process whose model is loaded, as
+the bot's /reindex runs it), and one edited article (likewise). The floor is measured
+before and after the build and averaged: this machine's speed drifts by 10-20% in minutes.
+--light embeds with the one-layer cut of the model (see bench.scale.light_model); the floor
+then uses it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+
+from index import build_index
+from index.chunking import make_splitter, post_documents
+from index.config import Config
+from index.documents import load_corpus
+from index.embedding import load_embed_model, load_tokenizer, model_path
+
+from .common import table, write_json
+from .scale import edit_one, light_model, python, run_measured, scale_config, size_label
+
+
+def floor_rate(config: Config, n_articles: int) -> tuple[float, int]:
+    """Chunks per second of plain encode() over the chunks of a random sample of articles."""
+    from llama_index.core.schema import MetadataMode
+    from sentence_transformers import SentenceTransformer
+
+    articles = load_corpus(config.corpus.path).articles
+    sample = random.Random(0).sample(articles, min(n_articles, len(articles)))
+    splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
+    nodes = splitter([d for a in sample for d in post_documents(a, "floor")])
+    texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+    model = SentenceTransformer(str(model_path(config.embedding)), device=config.embedding.device)
+    model.encode(texts[:8])  # first call pays one-off set-up
+    start = time.perf_counter()
+    model.encode(texts, batch_size=config.embedding.batch_size, normalize_embeddings=True)
+    return len(texts) / (time.perf_counter() - start), len(texts)
+
+
+def cli_build(config_file: str) -> tuple[float, int, dict]:
+    seconds, rss, out = run_measured([python(), "-m", "index", "build", "--json", "--config", config_file])
+    return seconds, rss, json.loads(out.strip().splitlines()[-1])
+
+
+def measure(n: int | None, model, tag: str, floor_articles: int, keep: bool) -> dict:
+    config, config_file = scale_config(n, model, tag)
+    figures: dict = {"size": size_label(n), "model": tag}
+    # The machine's speed drifts by 10-20% over minutes: the floor brackets the build.
+    before, sampled = floor_rate(config, floor_articles)
+    if not keep:
+        shutil.rmtree(config.chroma.path, ignore_errors=True)
+    wall, rss, report = cli_build(str(config_file))
+    figures.update(articles=report["articles"], chunks=report["chunks_total"],
+                   fresh_wall_s=wall, fresh_build_s=report["seconds"], fresh_peak_rss_mb=rss / 2**20,
+                   fresh_embedded=report["chunks_embedded"],
+                   build_rate=report["chunks_embedded"] / report["seconds"])
+    wall, rss, report = cli_build(str(config_file))
+    figures.update(unchanged_cli_wall_s=wall, unchanged_build_s=report["seconds"],
+                   unchanged_embedded=report["chunks_embedded"], unchanged_peak_rss_mb=rss / 2**20)
+    load_embed_model(config.embedding)  # as in the bot: the model is loaded already
+    figures["unchanged_warm_s"] = build_index(config, progress=False).seconds
+    part, original = edit_one(config.corpus.path, f"Edited for the ingest benchmark at {time.time()}.")
+    try:
+        wall, _, report = cli_build(str(config_file))
+        figures.update(edit_cli_wall_s=wall, edit_build_s=report["seconds"],
+                       edit_embedded=report["chunks_embedded"])
+    finally:
+        part.write_bytes(original)
+    report = build_index(config, progress=False)  # the revert: one more edited article, warm
+    figures.update(edit_warm_s=report.seconds, edit_warm_embedded=report.chunks_embedded)
+    after, _ = floor_rate(config, floor_articles)
+    rate = (before + after) / 2
+    figures.update(floor_rate=rate, floor_before=before, floor_after=after, floor_chunks=sampled,
+                   ratio=figures["build_rate"] / rate)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000", help="article counts, comma-separated; 'all' = 26,776")
+    parser.add_argument("--light", action="store_true", help="embed with the one-layer model")
+    parser.add_argument("--floor-articles", type=int, default=200)
+    parser.add_argument("--keep", action="store_true", help="build on the existing index (not fresh)")
+    args = parser.parse_args(argv)
+    model, tag = (light_model(), "light") if args.light else (None, "minilm")
+    rows = []
+    for size in args.sizes.split(","):
+        figures = measure(None if size == "all" else int(size), model, tag, args.floor_articles, args.keep)
+        rows.append(figures)
+        print(json.dumps(figures), flush=True)
+    print(table(
+        ["articles", "model", "chunks", "build chunks/s", "floor chunks/s", "ratio", "fresh wall s",
+         "peak RSS MB", "unchanged s (CLI wall / warm)", "edit s (CLI wall / warm)"],
+        [[r["articles"], r["model"], r["chunks"], r["build_rate"], r["floor_rate"], r["ratio"],
+          r["fresh_wall_s"], r["fresh_peak_rss_mb"],
+          f"{r['unchanged_cli_wall_s']:.1f} / {r['unchanged_warm_s']:.1f}",
+          f"{r['edit_cli_wall_s']:.1f} / {r['edit_warm_s']:.1f}"] for r in rows]))
+    name = "ingest" + ("-light" if args.light else "")
+    command = " ".join(["python -m bench.ingest", *(sys.argv[1:] if argv is None else argv)])
+    print(f"written: {write_json(name, {'command': command, 'rows': rows})}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

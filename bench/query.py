@@ -1,0 +1,172 @@
+"""Query: warm answer() latency against the floor, engine start and memory, at several index sizes.
+
+    python -m bench.query [--sizes 1000,all] [--light] [--questions 300] [--server]
+
+Uses the indexes bench.ingest built (same --sizes and --light). Each measurement runs in a
+fresh process: the BM25 side alone (build seconds, RSS it adds), then the engine (start
+seconds, peak RSS) answering RealTime QA questions, each question timed twice in the same
+process: answer(), and the floor, one query embedding plus one Chroma k-NN query of the
+same depth. --server repeats the engine run through `chroma run` on a loopback port.
+Questions are always embedded with the full model, as in production; a --light index only
+has vectors written by the cut model (search cost depends on their number, not their origin).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .common import SHARED, read_jsonl, summary, table, write_json
+from .scale import light_model, python, run_measured, scale_config, size_label
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="utf-8") as handle:
+        fields = dict(line.split(":", 1) for line in handle)
+    return int(fields["VmRSS"].split()[0]) / 1024
+
+
+def peak_rss_mb() -> float:
+    with open("/proc/self/status", encoding="utf-8") as handle:
+        fields = dict(line.split(":", 1) for line in handle)
+    return int(fields["VmHWM"].split()[0]) / 1024
+
+
+def child_bm25(config_file: str) -> dict:
+    from index import load_config
+    from index.retrieval import ChunkCorpus
+    from index.store import Store
+
+    store = Store.open(load_config(config_file).chroma)
+    gc.collect()
+    before, start = rss_mb(), time.perf_counter()
+    corpus = ChunkCorpus(store)
+    return {"chunks": len(corpus), "bm25_build_s": time.perf_counter() - start,
+            "bm25_rss_mb": rss_mb() - before}
+
+
+def child_answer(config_file: str, n_questions: int) -> dict:
+    from index import Engine, load_config
+    from index.store import Store
+
+    questions = [q["question"] for q in read_jsonl(SHARED / "eval" / "realtimeqa" / "qa.jsonl")]
+    questions = random.Random(0).sample(questions, n_questions)
+    config = load_config(config_file)
+    before, start = rss_mb(), time.perf_counter()
+    engine = Engine(config)
+    figures = {"engine_start_s": time.perf_counter() - start, "engine_rss_mb": rss_mb() - before}
+    collection = Store.open(config.chroma).chunks()  # the floor's own k-NN, same collection
+    for q in questions[:3]:
+        engine.answer(q)
+    answer_s, floor_s = [], []
+    for q in questions:
+        start = time.perf_counter()
+        vector = engine.embed_model.get_query_embedding(q)
+        collection.query(query_embeddings=[vector], n_results=config.retrieval.vector_top_k)
+        floor_s.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        engine.answer(q)
+        answer_s.append(time.perf_counter() - start)
+    answer, floor = summary(answer_s), summary(floor_s)
+    figures.update(answer=answer, floor=floor, p50_ratio=answer["median"] / floor["median"],
+                   p95_ratio=answer["p95"] / floor["p95"], rss_mb=rss_mb(), peak_rss_mb=peak_rss_mb())
+    return figures
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(path: Path) -> tuple[subprocess.Popen, int]:
+    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
+    port = free_port()
+    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc, port
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("chroma run did not start listening within 60 s")
+
+
+def run_child(*args: str) -> dict:
+    _, _, out = run_measured([python(), "-m", "bench.query", "--child", *args])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def measure(n: int | None, light: bool, n_questions: int, server: bool) -> dict:
+    config, _ = scale_config(n, light_model() if light else None, "light" if light else "minilm")
+    base = config.chroma.path.parent
+    embedded = base / "query-embedded.toml"  # the index's store, queried with the full model
+    embedded.write_text(f'[corpus]\npath = "{config.corpus.path}"\n[chroma]\npath = "{config.chroma.path}"\n',
+                        encoding="utf-8")
+    figures = {"size": size_label(n), "index_model": "light" if light else "minilm"}
+    figures.update(run_child("bm25", str(embedded)))
+    figures["embedded"] = run_child("answer", str(embedded), str(n_questions))
+    if server:
+        proc, port = start_server(config.chroma.path)
+        try:
+            remote = base / "query-server.toml"
+            remote.write_text(f'[corpus]\npath = "{config.corpus.path}"\n'
+                              f'[chroma]\nhost = "127.0.0.1"\nport = {port}\n', encoding="utf-8")
+            figures["server"] = run_child("answer", str(remote), str(n_questions))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return figures
+
+
+def rows_of(results: list[dict]) -> list[list]:
+    rows = []
+    for r in results:
+        for mode in ("embedded", "server"):
+            if mode in r:
+                m = r[mode]
+                rows.append([r["chunks"], mode, m["answer"]["median"], m["floor"]["median"], m["p50_ratio"],
+                             m["answer"]["p95"], m["floor"]["p95"], m["p95_ratio"], m["engine_start_s"],
+                             m["peak_rss_mb"], r["bm25_build_s"], r["bm25_rss_mb"]])
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        kind, *rest = argv[1:]
+        figures = child_bm25(*rest) if kind == "bm25" else child_answer(rest[0], int(rest[1]))
+        print(json.dumps(figures))
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m bench.query", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000", help="article counts of bench.ingest's slices, or 'all'")
+    parser.add_argument("--light", action="store_true", help="the indexes bench.ingest --light built")
+    parser.add_argument("--questions", type=int, default=300)
+    parser.add_argument("--server", action="store_true", help="also through a Chroma server")
+    args = parser.parse_args(argv)
+    results = []
+    for size in args.sizes.split(","):
+        results.append(measure(None if size == "all" else int(size), args.light, args.questions, args.server))
+        print(json.dumps(results[-1]), flush=True)
+    print(table(["chunks", "chroma", "answer p50 s", "floor p50 s", "p50 ratio", "answer p95 s",
+                 "floor p95 s", "p95 ratio", "engine start s", "peak RSS MB", "BM25 build s",
+                 "BM25 RSS MB"], rows_of(results)))
+    name = "query" + ("-light" if args.light else "")
+    command = " ".join(["python -m bench.query", *argv])
+    print(f"written: {write_json(name, {'command': command, 'rows': results})}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""The keyword side: BM25 over Chroma's chunks, hits fetched back by id, limited by as-of."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from llama_index.core.schema import MetadataMode, QueryBundle
+
+from index import build_index
+from index.bm25 import BM25ChunkRetriever, ChunkCorpus
+from index.store import Store
+from index.terms import Rarity, terms
+
+from .conftest import make_config, write_jsonl
+
+ARTICLES = [
+    {"id": "grain-1", "title": "Grain deal talks", "date": "2023-07-01",
+     "text": "Turkey hosted talks on the Black Sea grain deal. Ukraine and Russia sent delegations."},
+    {"id": "grain-2", "title": "Grain deal collapses", "date": "2023-07-18",
+     "text": "Russia quit the Black Sea grain deal, and wheat prices rose sharply in Chicago."},
+    {"id": "storm-1", "title": "Storm hits coast", "date": "2023-08-02",
+     "text": "Hurricane winds cut power to 40,000 homes along the Gulf coast."},
+]
+JULY_10 = 1688990400  # 2023-07-10 12:00 UTC
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    config = make_config(tmp_path, write_jsonl(tmp_path / "corpus", ARTICLES))
+    build_index(config, progress=False)
+    return Store.open(config.chroma)
+
+
+def test_hits_come_back_whole_from_chroma(store: Store) -> None:
+    corpus = ChunkCorpus(store)
+    hits = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("grain deal wheat prices"))
+    assert [h.node.metadata["article_id"] for h in hits][:1] == ["grain-2"]
+    assert {h.node.metadata["article_id"] for h in hits} == {"grain-1", "grain-2"}  # storm shares no word
+    scores = [h.score for h in hits]
+    assert all(s > 0 for s in scores) and scores == sorted(scores, reverse=True)
+    stored = store.chunks().get(ids=[h.node.node_id for h in hits], include=["documents"])
+    texts = dict(zip(stored["ids"], stored["documents"]))
+    assert all(h.node.get_content() == texts[h.node.node_id] for h in hits)
+    assert BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("zebra quokka")) == []
+
+
+def test_as_of_leaves_out_what_was_published_later(store: Store) -> None:
+    corpus = ChunkCorpus(store)
+    hits = BM25ChunkRetriever(corpus, 10, as_of=JULY_10).retrieve(QueryBundle("grain deal Russia"))
+    assert [h.node.metadata["article_id"] for h in hits] == ["grain-1"]
+
+
+def test_term_counts_are_those_of_the_indexed_texts(store: Store) -> None:
+    corpus = ChunkCorpus(store)
+    nodes = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("grain storm"))
+    assert len(nodes) == len(corpus) == 3  # one chunk per article
+    counted = Rarity.of(n.node.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes)
+    read_off = Rarity(corpus.document_frequencies(), len(corpus))
+    assert counted.df["grain"] == 2 and counted.df
+    assert {t: read_off.df.get(t) for t in counted.df} == dict(counted.df)
+    assert read_off.unknown(terms("grain zebra")) == ["zebra"]
+
+
+def test_a_chunk_deleted_after_loading_is_skipped(store: Store) -> None:
+    corpus = ChunkCorpus(store)
+    store.chunks().delete(where={"article_id": "grain-2"})
+    hits = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("grain deal wheat"))
+    assert [h.node.metadata["article_id"] for h in hits] == ["grain-1"]
