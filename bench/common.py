@@ -53,6 +53,14 @@ def summary(values: list[float]) -> dict[str, float]:
             "max": max(values)}
 
 
+def memory_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's resident memory now and at its peak, in MiB, from /proc."""
+    with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+        fields = dict(line.split(":", 1) for line in handle)
+    return {"rss_mb": int(fields["VmRSS"].split()[0]) / 1024,
+            "peak_rss_mb": int(fields["VmHWM"].split()[0]) / 1024}
+
+
 def machine() -> dict[str, Any]:
     with open("/proc/meminfo", encoding="utf-8") as handle:
         mem_kb = int(handle.readline().split()[1])

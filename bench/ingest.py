@@ -1,6 +1,6 @@
 """Ingest: `index build` against the floor (plain SentenceTransformer.encode of the same chunks).
 
-    python -m bench.ingest [--sizes 1000,5000,all] [--light] [--floor-articles 200] [--keep]
+    python -m bench.ingest [--sizes 1000,5000,all] [--light] [--floor-articles 200] [--rebuilds-only]
 
 Per slice of ../shared's news articles: a fresh `python -m index build` (its own process:
 chunks per second over the build's own clock, wall time, peak RSS); the floor, measured in
@@ -20,6 +20,7 @@ import random
 import shutil
 import sys
 import time
+from pathlib import Path
 
 from index import build_index
 from index.chunking import make_splitter, post_documents
@@ -27,8 +28,8 @@ from index.config import Config
 from index.documents import load_corpus
 from index.embedding import load_embed_model, load_tokenizer, model_path
 
-from .common import table, write_json
-from .scale import edit_one, light_model, python, run_measured, scale_config, size_label
+from .common import RESULTS, table, write_json
+from .scale import edit_one, light_model, python, run_measured, scale_config
 
 
 def floor_rate(config: Config, n_articles: int) -> tuple[float, int]:
@@ -53,22 +54,28 @@ def cli_build(config_file: str) -> tuple[float, int, dict]:
     return seconds, rss, json.loads(out.strip().splitlines()[-1])
 
 
-def measure(n: int | None, model, tag: str, floor_articles: int, keep: bool) -> dict:
-    config, config_file = scale_config(n, model, tag)
-    figures: dict = {"size": size_label(n), "model": tag}
+def measure_fresh(config: Config, config_file: Path, floor_articles: int) -> dict:
+    """A build from nothing, with the floor measured just before and just after it."""
     # The machine's speed drifts by 10-20% over minutes: the floor brackets the build.
     before, sampled = floor_rate(config, floor_articles)
-    if not keep:
-        shutil.rmtree(config.chroma.path, ignore_errors=True)
+    shutil.rmtree(config.chroma.path, ignore_errors=True)
     wall, rss, report = cli_build(str(config_file))
-    figures.update(articles=report["articles"], chunks=report["chunks_total"],
-                   fresh_wall_s=wall, fresh_build_s=report["seconds"], fresh_peak_rss_mb=rss / 2**20,
-                   fresh_embedded=report["chunks_embedded"],
-                   build_rate=report["chunks_embedded"] / report["seconds"])
+    after, _ = floor_rate(config, floor_articles)
+    rate = report["chunks_embedded"] / report["seconds"]
+    return {"articles": report["articles"], "chunks": report["chunks_total"], "fresh_wall_s": wall,
+            "fresh_build_s": report["seconds"], "fresh_peak_rss_mb": rss / 2**20,
+            "fresh_embedded": report["chunks_embedded"], "build_rate": rate,
+            "floor_rate": (before + after) / 2, "floor_before": before, "floor_after": after,
+            "floor_chunks": sampled, "ratio": rate / ((before + after) / 2)}
+
+
+def measure_rebuilds(config: Config, config_file: Path) -> dict:
+    """An unchanged rebuild, then one edited article: as a CLI process, and warm (model loaded)."""
+    figures = {}
     wall, rss, report = cli_build(str(config_file))
     figures.update(unchanged_cli_wall_s=wall, unchanged_build_s=report["seconds"],
                    unchanged_embedded=report["chunks_embedded"], unchanged_peak_rss_mb=rss / 2**20)
-    load_embed_model(config.embedding)  # as in the bot: the model is loaded already
+    load_embed_model(config.embedding)  # as in the bot's /reindex: the model is loaded already
     figures["unchanged_warm_s"] = build_index(config, progress=False).seconds
     part, original = edit_one(config.corpus.path, f"Edited for the ingest benchmark at {time.time()}.")
     try:
@@ -79,11 +86,20 @@ def measure(n: int | None, model, tag: str, floor_articles: int, keep: bool) -> 
         part.write_bytes(original)
     report = build_index(config, progress=False)  # the revert: one more edited article, warm
     figures.update(edit_warm_s=report.seconds, edit_warm_embedded=report.chunks_embedded)
-    after, _ = floor_rate(config, floor_articles)
-    rate = (before + after) / 2
-    figures.update(floor_rate=rate, floor_before=before, floor_after=after, floor_chunks=sampled,
-                   ratio=figures["build_rate"] / rate)
     return figures
+
+
+def earlier_rows(name: str) -> list[dict]:
+    """Rows written by earlier runs: a run replaces the rows of its own sizes only."""
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8"))["rows"] if path.exists() else []
+
+
+def earlier_row(rows: list[dict], size: str, tag: str) -> dict:
+    found = [r for r in rows if r["size"] == size and r["model"] == tag]
+    if not found:
+        raise SystemExit(f"--rebuilds-only: no earlier fresh build of {size} ({tag}) to keep")
+    return found[0]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,12 +108,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="1000", help="article counts, comma-separated; 'all' = 26,776")
     parser.add_argument("--light", action="store_true", help="embed with the one-layer model")
     parser.add_argument("--floor-articles", type=int, default=200)
-    parser.add_argument("--keep", action="store_true", help="build on the existing index (not fresh)")
+    parser.add_argument("--rebuilds-only", action="store_true",
+                        help="keep the index and the fresh-build figures; measure the rebuilds again")
     args = parser.parse_args(argv)
     model, tag = (light_model(), "light") if args.light else (None, "minilm")
-    rows = []
+    name = "ingest" + ("-light" if args.light else "")
+    command = " ".join(["python -m bench.ingest", *(sys.argv[1:] if argv is None else argv)])
+    earlier, rows = earlier_rows(name), []
     for size in args.sizes.split(","):
-        figures = measure(None if size == "all" else int(size), model, tag, args.floor_articles, args.keep)
+        config, config_file = scale_config(None if size == "all" else int(size), model, tag)
+        figures = {"size": size, "model": tag, "command": command}
+        if args.rebuilds_only:
+            figures.update(earlier_row(earlier, size, tag), rebuilds_command=command)
+        else:
+            figures.update(measure_fresh(config, config_file, args.floor_articles))
+        figures.update(measure_rebuilds(config, config_file))
         rows.append(figures)
         print(json.dumps(figures), flush=True)
     print(table(
@@ -107,9 +132,8 @@ def main(argv: list[str] | None = None) -> int:
           r["fresh_wall_s"], r["fresh_peak_rss_mb"],
           f"{r['unchanged_cli_wall_s']:.1f} / {r['unchanged_warm_s']:.1f}",
           f"{r['edit_cli_wall_s']:.1f} / {r['edit_warm_s']:.1f}"] for r in rows]))
-    name = "ingest" + ("-light" if args.light else "")
-    command = " ".join(["python -m bench.ingest", *(sys.argv[1:] if argv is None else argv)])
-    print(f"written: {write_json(name, {'command': command, 'rows': rows})}")
+    rows += [r for r in earlier if (r["size"], r["model"]) not in {(x["size"], x["model"]) for x in rows}]
+    print(f"written: {write_json(name, {'rows': rows})}")
     return 0
 
 

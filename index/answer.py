@@ -16,6 +16,7 @@ from llama_index.core.response_synthesizers import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from .config import AnswerConfig
+from .sentences import SentenceVectors
 from .terms import Rarity, has_shape, question_type, terms
 
 NOT_SAID = "The coverage does not say."
@@ -120,6 +121,7 @@ class SentenceSynthesizer(BaseSynthesizer):
     def __init__(self, embed_model: Any, rarity: Rarity, config: AnswerConfig, top_n: int) -> None:
         super().__init__(llm=MockLLM())
         self._embed_model = embed_model
+        self._vectors = SentenceVectors(embed_model)
         self._rarity = rarity
         self._config = config
         self._top_n = top_n
@@ -164,7 +166,7 @@ class SentenceSynthesizer(BaseSynthesizer):
         if not candidates:
             return []
         q_emb = np.asarray(query.embedding or self._embed_model.get_query_embedding(query.query_str))
-        s_emb = np.asarray(self._embed_model.get_text_embedding_batch([c.sentence for c in candidates]))
+        s_emb = self._vectors([c.sentence for c in candidates])
         cosines = s_emb @ q_emb
         q_terms = terms(query.query_str)
         kind = question_type(query.query_str)

@@ -6,7 +6,7 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,32 +52,60 @@ class BuildReport:
 def build_index(config: Config, progress: bool = True, store: Store | None = None) -> BuildReport:
     """Bring the store in line with the corpus; safe to run again, and after an interruption."""
     started = time.perf_counter()
-    corpus = load_corpus(config.corpus.path)
     store = store or Store.open(config.chroma)
     store.chunks(create=True)
     ledger = store.read_ledger() if store.exists() else {}
     signature = build_signature(config)
-
-    wanted = {a.article_id: (a, article_hash(a, signature)) for a in corpus.articles}
-    gone = [aid for aid in ledger if aid not in wanted]
+    corpus = load_corpus(config.corpus.path, _known_files(ledger, signature))
+    not_read = set(corpus.not_read)
+    kept = {aid for aid, e in ledger.items() if e.file in not_read}
+    wanted = {}
+    for a in corpus.articles:
+        if a.article_id in kept:  # the same id in a file that was not read again
+            corpus.problems.append(f"{a.file}: duplicate article id {a.article_id!r}, skipped")
+        else:
+            wanted[a.article_id] = (a, article_hash(a, signature))
+    gone = [aid for aid in ledger if aid not in wanted and aid not in kept]
     todo = [(a, h) for aid, (a, h) in wanted.items()
             if aid not in ledger or ledger[aid].hash != h]
     report = BuildReport(
-        articles=len(wanted), removed=len(gone), problems=corpus.problems,
+        articles=len(wanted) + len(kept), removed=len(gone), problems=corpus.problems,
         updated=sum(1 for a, _ in todo if a.article_id in ledger),
-        unchanged=len(wanted) - len(todo))
+        unchanged=len(wanted) + len(kept) - len(todo))
     report.added = len(todo) - report.updated
+
+    def entry(article: Article, digest: str, chunks: int) -> LedgerEntry:
+        stamp = None if article.file in corpus.troubled else corpus.stamps[article.file]
+        return LedgerEntry(article.article_id, digest, article.file, chunks, len(article.posts),
+                           article.published, stamp, signature)
 
     store.forget(gone)
     if todo:
-        report.chunks_embedded = _embed(config, store, todo, progress)
+        report.chunks_embedded = _embed(config, store, todo, entry, progress)
+    # Unchanged articles of a touched file: a new stamp, so that the next build need not read it.
+    fresh = [entry(a, h, ledger[aid].chunks) for aid, (a, h) in wanted.items()
+             if aid in ledger and ledger[aid].hash == h]
+    store.record([e for e in fresh if e != ledger[e.article_id]])
     report.chunks_total = store.count_chunks()
     report.seconds = time.perf_counter() - started
     log.info("build: %s", report.summary())
     return report
 
 
-def _embed(config: Config, store: Store, todo: list[tuple[Article, str]], progress: bool) -> int:
+def _known_files(ledger: dict[str, LedgerEntry], signature: str) -> Callable[[str, str], bool]:
+    """Whether a file is exactly as the ledger saw it, under the same model and chunking."""
+    by_file: dict[str, list[LedgerEntry]] = {}
+    for e in ledger.values():
+        by_file.setdefault(e.file, []).append(e)
+
+    def known(file: str, stamp: str) -> bool:
+        entries = by_file.get(file, ())
+        return bool(entries) and all(e.stamp == stamp and e.signature == signature for e in entries)
+    return known
+
+
+def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
+           entry: Callable[[Article, str, int], LedgerEntry], progress: bool) -> int:
     from llama_index.core.ingestion import IngestionPipeline
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -97,9 +125,7 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]], progre
         store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
         nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h)])
         counts = Counter(n.metadata["article_id"] for n in nodes)
-        store.record([
-            LedgerEntry(a.article_id, h, a.file, counts[a.article_id], len(a.posts), a.published)
-            for a, h in batch])
+        store.record([entry(a, h, counts[a.article_id]) for a, h in batch])
         embedded += len(nodes)
         bar.update(sum(len(a.posts) for a, _ in batch))
     bar.close()

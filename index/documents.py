@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -59,10 +59,22 @@ class Article:
 class LoadResult:
     articles: list[Article] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file: what is wrong", one per skip
+    stamps: dict[str, str] = field(default_factory=dict)  # file read -> its stamp
+    not_read: list[str] = field(default_factory=list)  # files the caller said are unchanged
+    troubled: set[str] = field(default_factory=set)  # files with a problem
 
 
-def load_corpus(root: Path) -> LoadResult:
-    """Read every supported file under root; a broken file is reported and skipped."""
+def file_stamp(path: Path) -> str:
+    """Size and modification time: what make and rsync trust to say a file is unchanged."""
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def load_corpus(root: Path, unchanged: Callable[[str, str], bool] | None = None) -> LoadResult:
+    """Read every supported file under root; a broken file is reported and skipped.
+
+    unchanged(file, stamp) may say a file is known already: it is then not read at all.
+    """
     if not root.is_dir():
         raise CorpusError(f"corpus folder not found: {root} (set [corpus] path in config.toml)")
     result = LoadResult()
@@ -71,12 +83,20 @@ def load_corpus(root: Path) -> LoadResult:
         rel = path.relative_to(root).as_posix()
         if any(part.startswith(".") for part in Path(rel).parts):
             continue
+        stamp = file_stamp(path)
+        if unchanged is not None and unchanged(rel, stamp):
+            result.not_read.append(rel)
+            continue
+        result.stamps[rel] = stamp
+        known = len(result.problems)
         for article in _load_file(path, rel, result.problems):
             if article.article_id in seen:
                 result.problems.append(f"{rel}: duplicate article id {article.article_id!r}, skipped")
                 continue
             seen.add(article.article_id)
             result.articles.append(article)
+        if len(result.problems) > known:
+            result.troubled.add(rel)
     for problem in result.problems:
         log.warning("corpus: %s", problem)
     return result

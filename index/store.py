@@ -37,6 +37,10 @@ class LedgerEntry:
     chunks: int
     posts: int
     published: int | None
+    # The file's size:mtime and the build signature when it was read; None for a file
+    # with a problem, which is read again every time so that its problem is reported again.
+    stamp: str | None = None
+    signature: str | None = None
 
 
 def open_client(config: ChromaConfig) -> chromadb.api.ClientAPI:
@@ -111,7 +115,7 @@ class Store:
             for article_id, meta in zip(ids, metas):
                 entries[article_id] = LedgerEntry(
                     article_id, meta["hash"], meta["file"], meta["chunks"], meta["posts"],
-                    meta.get("published"))
+                    meta.get("published"), meta.get("stamp"), meta.get("signature"))
         return entries
 
     def record(self, entries: list[LedgerEntry]) -> None:
@@ -120,8 +124,8 @@ class Store:
         metas = []
         for e in entries:
             meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
-            if e.published is not None:
-                meta["published"] = e.published
+            optional = {"published": e.published, "stamp": e.stamp, "signature": e.signature}
+            meta.update({k: v for k, v in optional.items() if v is not None})
             metas.append(meta)
         self.ledger(create=True).upsert(
             ids=[e.article_id for e in entries], metadatas=metas,
