@@ -64,7 +64,7 @@ def ask_all(engine: Engine, qs: list[rq.Question], records: list[dict] | None = 
 def baselines(engine: Engine, qs: list[rq.Question]) -> dict[str, rq.Tally]:
     """Retrieval alone, top 5, over the engine's own store and chunks."""
     store = Store.open(engine.config.chroma)
-    corpus = ChunkCorpus(store)
+    corpus = ChunkCorpus.read(store)
     dense = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=store.chunks()),
                                                embed_model=engine.embed_model)
     tallies = {name: rq.Tally() for name in BASELINES}

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import shutil
 from array import array
+from pathlib import Path
+from typing import Any
 
 import bm25s
 import numpy as np
@@ -18,6 +23,7 @@ from .store import Store
 
 # bm25s sets its own logger to DEBUG on import, which would print on every engine start.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 
 # The tokenization of LlamaIndex's BM25Retriever: bm25s's English stopwords, Snowball stems.
 STOPWORDS = "en"
@@ -25,15 +31,39 @@ _stemmer = Stemmer.Stemmer("english")
 
 
 class ChunkCorpus:
-    """Every indexed chunk's id, publish time and BM25 terms, read from Chroma once.
+    """Every indexed chunk's id, publish time and BM25 terms.
 
     LlamaIndex's BM25Retriever keeps every node (text, metadata) in memory, which at 100k+
     chunks outweighs the rest of the engine; this keeps bm25s's sparse scores, the ids and
-    the times, and a retrieved chunk's text is fetched back from Chroma by id.
+    the times, and a retrieved chunk's text is fetched back from Chroma by id. Reading every
+    chunk back from Chroma takes minutes at that size, so the result is saved, keyed by what
+    the store holds, and the next start loads it (memory-mapped) instead.
     """
 
-    def __init__(self, store: Store) -> None:
-        self.collection = store.chunks()
+    def __init__(self, collection: Any, ids: list[str], published: np.ndarray, bm25: bm25s.BM25) -> None:
+        self.collection = collection
+        self.ids = ids
+        self.published = published
+        self.bm25 = bm25
+
+    @classmethod
+    def open(cls, store: Store, cache: Path | None) -> ChunkCorpus:
+        """Loaded from the cache when it matches the store; else read from Chroma and saved."""
+        if cache is None:
+            return cls.read(store)
+        saved = cache / f"{store.name}-{store.fingerprint()}"
+        if saved.is_dir():
+            try:
+                return cls.load(saved, store.chunks())
+            except (OSError, ValueError, KeyError) as exc:
+                log.warning("keyword index at %s unreadable (%s): rebuilding it", saved, exc)
+        corpus = cls.read(store)
+        corpus.save(saved)
+        return corpus
+
+    @classmethod
+    def read(cls, store: Store) -> ChunkCorpus:
+        """Every chunk read back from Chroma, page by page, and indexed."""
         tokenizer = Tokenizer(stopwords=STOPWORDS, stemmer=_stemmer)
         ids: list[str] = []
         published: list[int] = []
@@ -47,10 +77,38 @@ class ChunkCorpus:
             tokens.extend(array("i", t) for t in page)
         if not ids:
             raise IndexMissingError("the index is empty: run `python -m index build`")
-        self.ids = ids
-        self.published = np.array(published, dtype=np.int64)
-        self.bm25 = bm25s.BM25()
-        self.bm25.index((tokens, tokenizer.get_vocab_dict()), show_progress=False)
+        bm25 = bm25s.BM25()
+        bm25.index((tokens, tokenizer.get_vocab_dict()), show_progress=False)
+        return cls(store.chunks(), ids, np.array(published, dtype=np.int64), bm25)
+
+    @classmethod
+    def load(cls, path: Path, collection: Any) -> ChunkCorpus:
+        ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
+        published = np.load(path / "published.npy")
+        bm25 = bm25s.BM25.load(path, mmap=True, show_progress=False)
+        if not len(ids) == len(published) == int(bm25.scores["num_docs"]):
+            raise ValueError("ids, times and scores disagree")
+        return cls(collection, ids, published, bm25)
+
+    def save(self, path: Path) -> None:
+        """Written beside, then renamed into place; older generations of the same store go."""
+        tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
+        try:
+            tmp.mkdir(parents=True, exist_ok=True)
+            self.bm25.save(tmp, show_progress=False)
+            (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            np.save(tmp / "published.npy", self.published)
+            if path.exists():  # another process saved the same generation meanwhile
+                shutil.rmtree(tmp)
+            else:
+                tmp.rename(path)
+            store_name = path.name.rsplit("-", 1)[0]
+            for old in path.parent.glob(f"{store_name}-*"):
+                if old != path and old.name.rsplit("-", 1)[0] == store_name:
+                    shutil.rmtree(old, ignore_errors=True)
+        except OSError as exc:  # a read-only disk costs the next start time, nothing else
+            log.warning("cannot save the keyword index to %s: %s", path, exc)
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -65,7 +123,6 @@ class ChunkCorpus:
         if as_of is None:
             return None
         return ((self.published <= as_of) | (self.published < 0)).astype(np.float32)
-
 
 class BM25ChunkRetriever(BaseRetriever):
     """Top-k chunks by BM25 with a positive score, limited to what was published by as_of."""

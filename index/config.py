@@ -25,6 +25,7 @@ class ChromaConfig:
     host: str = ""  # server mode when set
     port: int = 8000
     collection: str = "coverage"
+    keyword_cache: Path = Path(".index/keywords")  # the BM25 side, saved between starts
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ def _resolve(config: Config, base_dir: Path) -> Config:
     return dataclasses.replace(
         config,
         corpus=dataclasses.replace(config.corpus, path=absolute(config.corpus.path)),
-        chroma=dataclasses.replace(config.chroma, path=absolute(config.chroma.path)),
+        chroma=dataclasses.replace(config.chroma, path=absolute(config.chroma.path),
+                                   keyword_cache=absolute(config.chroma.keyword_cache)),
         embedding=dataclasses.replace(config.embedding, model=absolute(config.embedding.model)),
     )

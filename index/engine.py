@@ -34,7 +34,8 @@ class Engine:
         self._load()
 
     def _load(self) -> None:
-        corpus = ChunkCorpus(self._store)  # raises IndexMissingError when there is none
+        # Raises IndexMissingError when there is no index.
+        corpus = ChunkCorpus.open(self._store, self.config.chroma.keyword_cache)
         rarity = Rarity(corpus.document_frequencies(), len(corpus))
         retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
         synthesizer = SentenceSynthesizer(

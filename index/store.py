@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -141,6 +142,13 @@ class Store:
     # Reading chunks back, for the BM25 side and stats.
     def iter_chunks(self) -> Iterator[tuple[list[str], list[dict], list[str]]]:
         yield from self._pages(self.chunks(), include=["metadatas", "documents"])
+
+    def fingerprint(self) -> str:
+        """Changes whenever what is indexed does: every article's hash, and the chunk count."""
+        digest = hashlib.sha256(f"{self.name}:{self.count_chunks()}".encode())
+        for article_id, entry in sorted(self.read_ledger().items()):
+            digest.update(f"{article_id}:{entry.hash}\n".encode())
+        return digest.hexdigest()[:16]
 
     def count_chunks(self) -> int:
         return self.chunks().count()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from llama_index.core.schema import MetadataMode, QueryBundle
 
@@ -33,7 +35,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_hits_come_back_whole_from_chroma(store: Store) -> None:
-    corpus = ChunkCorpus(store)
+    corpus = ChunkCorpus.read(store)
     hits = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("grain deal wheat prices"))
     assert [h.node.metadata["article_id"] for h in hits][:1] == ["grain-2"]
     assert {h.node.metadata["article_id"] for h in hits} == {"grain-1", "grain-2"}  # storm shares no word
@@ -46,13 +48,13 @@ def test_hits_come_back_whole_from_chroma(store: Store) -> None:
 
 
 def test_as_of_leaves_out_what_was_published_later(store: Store) -> None:
-    corpus = ChunkCorpus(store)
+    corpus = ChunkCorpus.read(store)
     hits = BM25ChunkRetriever(corpus, 10, as_of=JULY_10).retrieve(QueryBundle("grain deal Russia"))
     assert [h.node.metadata["article_id"] for h in hits] == ["grain-1"]
 
 
 def test_term_counts_are_those_of_the_indexed_texts(store: Store) -> None:
-    corpus = ChunkCorpus(store)
+    corpus = ChunkCorpus.read(store)
     nodes = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("grain storm"))
     assert len(nodes) == len(corpus) == 3  # one chunk per article
     counted = Rarity.of(n.node.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes)
@@ -63,7 +65,37 @@ def test_term_counts_are_those_of_the_indexed_texts(store: Store) -> None:
 
 
 def test_a_chunk_deleted_after_loading_is_skipped(store: Store) -> None:
-    corpus = ChunkCorpus(store)
+    corpus = ChunkCorpus.read(store)
     store.chunks().delete(where={"article_id": "grain-2"})
     hits = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("grain deal wheat"))
     assert [h.node.metadata["article_id"] for h in hits] == ["grain-1"]
+
+
+def test_the_keyword_index_is_saved_and_loaded_until_the_store_changes(tmp_path: Path, store: Store) -> None:
+    cache = tmp_path / "keywords"
+    built = ChunkCorpus.open(store, cache)
+    (saved,) = cache.iterdir()
+    loaded = ChunkCorpus.open(store, cache)
+    assert isinstance(loaded.bm25.scores["data"], np.memmap)  # read from the saved files
+    query = QueryBundle("grain deal wheat prices")
+    ranked = [[(h.node.node_id, round(h.score, 5)) for h in BM25ChunkRetriever(c, 10).retrieve(query)]
+              for c in (built, loaded)]
+    assert ranked[0] == ranked[1] and ranked[0]
+    assert loaded.document_frequencies() == built.document_frequencies()
+
+    corpus = tmp_path / "corpus"
+    wheat = {"id": "wheat-1", "title": "Wheat", "text": "Wheat futures fell on Friday."}
+    (corpus / "more.jsonl").write_text(json.dumps(wheat) + "\n", encoding="utf-8")
+    build_index(make_config(tmp_path, corpus), progress=False)
+    fresh = ChunkCorpus.open(store, cache)
+    assert len(fresh) == 4 and not isinstance(fresh.bm25.scores["data"], np.memmap)
+    assert [p.name for p in cache.iterdir()] != [saved.name] and len(list(cache.iterdir())) == 1
+
+
+def test_an_unreadable_keyword_index_is_rebuilt(tmp_path: Path, store: Store, caplog) -> None:
+    cache = tmp_path / "keywords"
+    ChunkCorpus.open(store, cache)
+    (saved,) = cache.iterdir()
+    (saved / "ids.json").write_text('["grain-1#lead/0"', encoding="utf-8")
+    corpus = ChunkCorpus.open(store, cache)
+    assert len(corpus) == 3 and "rebuilding" in caplog.text
