@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 from array import array
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .errors import IndexMissingError
 from .store import Store
+from .terms import terms
 
 # bm25s sets its own logger to DEBUG on import, which would print on every engine start.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -40,11 +42,13 @@ class ChunkCorpus:
     the store holds, and the next start loads it (memory-mapped) instead.
     """
 
-    def __init__(self, collection: Any, ids: list[str], published: np.ndarray, bm25: bm25s.BM25) -> None:
+    def __init__(self, collection: Any, ids: list[str], published: np.ndarray, bm25: bm25s.BM25,
+                 term_counts: dict[str, int]) -> None:
         self.collection = collection
         self.ids = ids
         self.published = published
         self.bm25 = bm25
+        self.term_counts = term_counts  # stemmed content word -> chunks whose text holds it
 
     @classmethod
     def open(cls, store: Store, cache: Path | None) -> ChunkCorpus:
@@ -68,8 +72,13 @@ class ChunkCorpus:
         ids: list[str] = []
         published: list[int] = []
         tokens: list[array] = []  # 4 bytes a token, where lists of ints take ~36
+        # Counted over the chunk text alone, with the answer's own notion of a word: the
+        # confidence model was calibrated on exactly these counts.
+        term_counts: Counter[str] = Counter()
         for page_ids, metas, docs in store.iter_chunks():
             ids.extend(page_ids)
+            for text in docs:
+                term_counts.update(set(terms(text)))
             published.extend(m.get("published", -1) if m.get("dated") else -1 for m in metas)
             texts = [metadata_dict_to_node(m, text=d).get_content(metadata_mode=MetadataMode.EMBED)
                      for m, d in zip(metas, docs)]
@@ -79,16 +88,17 @@ class ChunkCorpus:
             raise IndexMissingError("the index is empty: run `python -m index build`")
         bm25 = bm25s.BM25()
         bm25.index((tokens, tokenizer.get_vocab_dict()), show_progress=False)
-        return cls(store.chunks(), ids, np.array(published, dtype=np.int64), bm25)
+        return cls(store.chunks(), ids, np.array(published, dtype=np.int64), bm25, dict(term_counts))
 
     @classmethod
     def load(cls, path: Path, collection: Any) -> ChunkCorpus:
         ids = json.loads((path / "ids.json").read_text(encoding="utf-8"))
         published = np.load(path / "published.npy")
         bm25 = bm25s.BM25.load(path, mmap=True, show_progress=False)
+        term_counts = json.loads((path / "terms.json").read_text(encoding="utf-8"))
         if not len(ids) == len(published) == int(bm25.scores["num_docs"]):
             raise ValueError("ids, times and scores disagree")
-        return cls(collection, ids, published, bm25)
+        return cls(collection, ids, published, bm25, term_counts)
 
     def save(self, path: Path) -> None:
         """Written beside, then renamed into place; older generations of the same store go."""
@@ -97,6 +107,7 @@ class ChunkCorpus:
             tmp.mkdir(parents=True, exist_ok=True)
             self.bm25.save(tmp, show_progress=False)
             (tmp / "ids.json").write_text(json.dumps(self.ids), encoding="utf-8")
+            (tmp / "terms.json").write_text(json.dumps(self.term_counts), encoding="utf-8")
             np.save(tmp / "published.npy", self.published)
             if path.exists():  # another process saved the same generation meanwhile
                 shutil.rmtree(tmp)
@@ -112,11 +123,6 @@ class ChunkCorpus:
 
     def __len__(self) -> int:
         return len(self.ids)
-
-    def document_frequencies(self) -> dict[str, int]:
-        """How many chunks hold each term: bm25s stores one score per (term, chunk) it holds."""
-        per_term = np.diff(self.bm25.scores["indptr"])
-        return {term: int(per_term[i]) for term, i in self.bm25.vocab_dict.items() if term}
 
     def mask(self, as_of: int | None) -> np.ndarray | None:
         """1 for chunks published by as_of (or undated), 0 for later ones; None for no limit."""

@@ -36,7 +36,7 @@ class Engine:
     def _load(self) -> None:
         # Raises IndexMissingError when there is no index.
         corpus = ChunkCorpus.open(self._store, self.config.chroma.keyword_cache)
-        rarity = Rarity(corpus.document_frequencies(), len(corpus))
+        rarity = Rarity(corpus.term_counts, len(corpus))
         retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
         synthesizer = SentenceSynthesizer(
             self.embed_model, rarity, self.config.answer, self.config.retrieval.fused_top_k)

@@ -76,7 +76,7 @@ class Rarity:
 
     @classmethod
     def of(cls, documents: Iterable[str]) -> Rarity:
-        """Counted from texts; the engine reads the counts off its BM25 index instead."""
+        """Counted from texts (the engine's are counted once, with its BM25 side, and saved)."""
         df: Counter[str] = Counter()
         n = 0
         for text in documents:
