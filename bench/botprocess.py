@@ -5,7 +5,8 @@
 `python -m bot` is started with a question already waiting at the stand-in; cold start runs
 from spawning the process to that answer's sendMessage arriving. Then it answers more
 questions, one at a time, and its RSS (now and peak, from /proc) is read before it is
-stopped. --size picks bench.ingest's index of that slice (--light: the one-layer-model index).
+stopped. --size picks bench.ingest's index of that slice (--light: the one-layer-model index);
+--server serves it from `chroma run` on a loopback port, outside the bot's process.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from index import build_index
 from tests.standin import BotApiStandIn
 
 from .common import ROOT, SHARED, memory_mb, read_jsonl, scratch_seed_config, table, write_json
+from .query import start_server
 from .scale import light_model, scale_config
 
 SEED_QUESTION = "how many detained?"
@@ -42,11 +44,11 @@ def index_config(size: str, light: bool) -> tuple[Path, Path, list[str]]:
     return config.corpus.path, config.chroma.path, random.Random(0).sample(questions, 200)
 
 
-async def one_run(corpus: Path, chroma: Path, questions: list[str], count: int) -> dict:
+async def one_run(corpus: Path, store: str, questions: list[str], count: int) -> dict:
     standin = BotApiStandIn()
     await standin.start()
     config = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-botprocess-{os.getpid()}.toml"
-    config.write_text(f'[corpus]\npath = "{corpus}"\n[chroma]\npath = "{chroma}"\n'
+    config.write_text(f'[corpus]\npath = "{corpus}"\n[chroma]\n{store}\n'
                       f'[telegram]\nbase_url = "{standin.base_url}"\n', encoding="utf-8")
     standin.message(1, 1, questions[0])
     start = time.monotonic()
@@ -80,16 +82,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--light", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--questions", type=int, default=30)
+    parser.add_argument("--server", action="store_true", help="the index served by `chroma run`")
     args = parser.parse_args(argv)
     corpus, chroma, questions = index_config(args.size, args.light)
-    runs = [asyncio.run(one_run(corpus, chroma, questions, args.questions)) for _ in range(args.runs)]
+    server = start_server(chroma) if args.server else None
+    store = f'host = "127.0.0.1"\nport = {server[1]}' if server else f'path = "{chroma}"'
+    try:
+        runs = [asyncio.run(one_run(corpus, store, questions, args.questions)) for _ in range(args.runs)]
+    finally:
+        if server:
+            server[0].terminate()
+            server[0].wait(timeout=60)
     cold = statistics.median(r["cold_start_s"] for r in runs)
     rss = max(r["after_answers"]["rss_mb"] for r in runs)
     peak = max(r["after_answers"]["peak_rss_mb"] for r in runs)
+    label = args.size + (" (light)" if args.light else "") + (", Chroma server" if args.server else "")
     print(table(["index", "cold start to first answer s (median)", "answer median s", "RSS MB",
-                 "peak RSS MB"], [[args.size + (" (light)" if args.light else ""), cold,
+                 "peak RSS MB"], [[label, cold,
                   statistics.median(r["answer_median_s"] for r in runs), rss, peak]]))
-    name = f"botprocess-{args.size}" + ("-light" if args.light else "")
+    name = f"botprocess-{args.size}" + ("-light" if args.light else "") + ("-server" if args.server else "")
     command = " ".join(["python -m bench.botprocess", *(sys.argv[1:] if argv is None else argv)])
     print(f"written: {write_json(name, {'command': command, 'runs': runs})}")
     return 0
