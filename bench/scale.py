@@ -100,10 +100,11 @@ def own_peak_rss() -> int:
 
 
 def light_model() -> Path:
-    """all-MiniLM-L6-v2 cut to its first layer: same tokenizer, same 384 dimensions, ~6x faster.
+    """all-MiniLM-L6-v2 cut to its first layer: same tokenizer, same 384 dimensions, faster.
 
     Only for building the biggest scale index within a session (embedding 335k chunks with
-    the full model takes about 4 h here); its vectors are worse, not differently shaped.
+    the full model takes about 4 h here, ~90 min with this); its vectors are worse, not
+    differently shaped.
     """
     target = CACHE / "models" / "minilm-l1"
     if (target / "config.json").exists():
