@@ -17,6 +17,9 @@ from .formatting import Block, pack
 
 log = logging.getLogger(__name__)
 TYPING_EVERY = 4.0  # seconds; Telegram shows "typing…" for about five
+# A quick answer needs no indicator, and each one is an API call against Telegram's flood
+# limit (AIORateLimiter: 30 a second), which busy bots then spend on answers instead.
+TYPING_AFTER = 0.5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # a source link must not balloon into a card
 
 
@@ -116,9 +119,10 @@ async def send_html(bot: Bot, chat_id: int, block: Block, *, thread_id: int | No
 
 @contextlib.asynccontextmanager
 async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
-    """Show "typing…" for as long as the body runs."""
+    """Show "typing…" while the body runs, once it has run for TYPING_AFTER seconds."""
 
     async def keep_typing() -> None:
+        await asyncio.sleep(TYPING_AFTER)
         while True:
             try:
                 await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)

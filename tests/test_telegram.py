@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot import handlers
+from bot.delivery import TYPING_AFTER, typing
 
 from .botharness import BOT, BotHarness, button_data, text_of
 from .conftest import SHARED, read_jsonl
@@ -29,8 +32,16 @@ async def test_private_question_gets_one_cited_answer(tg):
     assert "[1]" in shown and "\nSources\n[1] " in shown
     data = button_data(reply)
     assert data.startswith("src:") and len(data.encode()) <= 64  # a short id, not the passages
-    typing = tg.standin.calls_of("sendChatAction")
-    assert typing and typing[0].params["action"] == "typing" and typing[0].at <= reply.at
+
+
+async def test_typing_shows_only_while_an_answer_takes_long(tg):
+    async with typing(tg.app.bot, 5):
+        await asyncio.sleep(TYPING_AFTER + 0.3)
+    async with typing(tg.app.bot, 6):
+        await asyncio.sleep(0.05)
+    await tg.standin.quiet(TYPING_AFTER + 0.2)
+    shown = tg.standin.calls_of("sendChatAction")
+    assert [(int(c.params["chat_id"]), c.params["action"]) for c in shown] == [(5, "typing")]
 
 
 async def test_commands_are_registered_at_start(tg):
