@@ -13,20 +13,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import signal
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from index import build_index
+from tests.loopback import chroma_server
 from tests.standin import BotApiStandIn
 
-from .common import ROOT, SHARED, memory_mb, read_jsonl, scratch_seed_config, table, write_json
-from .query import start_server
-from .scale import light_model, scale_config
+from .common import ROOT, SHARED, memory_mb, read_jsonl, scratch_seed_config, table, write_config, write_json
+from .scale import scale_config
 
 SEED_QUESTION = "how many detained?"
 
@@ -38,18 +40,16 @@ def index_config(size: str, light: bool) -> tuple[Path, Path, list[str]]:
         build_index(config, progress=False)
         questions = [q["question"] for q in read_jsonl(SHARED / "eval" / "seed_qa.jsonl")]
         return config.corpus.path, config.chroma.path, questions
-    config, _ = scale_config(None if size == "all" else int(size), light_model() if light else None,
-                             "light" if light else "minilm")
+    config, _ = scale_config(None if size == "all" else int(size), light)
     questions = [q["question"] for q in read_jsonl(SHARED / "eval" / "realtimeqa" / "qa.jsonl")]
     return config.corpus.path, config.chroma.path, random.Random(0).sample(questions, 200)
 
 
-async def one_run(corpus: Path, store: str, questions: list[str], count: int) -> dict:
+async def one_run(corpus: Path, store: dict, questions: list[str], count: int) -> dict:
     standin = BotApiStandIn()
     await standin.start()
-    config = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-botprocess-{os.getpid()}.toml"
-    config.write_text(f'[corpus]\npath = "{corpus}"\n[chroma]\n{store}\n'
-                      f'[telegram]\nbase_url = "{standin.base_url}"\n', encoding="utf-8")
+    config = write_config(Path(tempfile.gettempdir()) / f"bench-botprocess-{os.getpid()}.toml", {
+        "corpus": {"path": corpus}, "chroma": store, "telegram": {"base_url": standin.base_url}})
     standin.message(1, 1, questions[0])
     start = time.monotonic()
     process = await asyncio.create_subprocess_exec(
@@ -85,14 +85,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", action="store_true", help="the index served by `chroma run`")
     args = parser.parse_args(argv)
     corpus, chroma, questions = index_config(args.size, args.light)
-    server = start_server(chroma) if args.server else None
-    store = f'host = "127.0.0.1"\nport = {server[1]}' if server else f'path = "{chroma}"'
-    try:
+    with contextlib.ExitStack() as stack:
+        store: dict = {"path": chroma}
+        if args.server:
+            store = {"host": "127.0.0.1", "port": stack.enter_context(chroma_server(chroma))}
         runs = [asyncio.run(one_run(corpus, store, questions, args.questions)) for _ in range(args.runs)]
-    finally:
-        if server:
-            server[0].terminate()
-            server[0].wait(timeout=60)
     cold = statistics.median(r["cold_start_s"] for r in runs)
     rss = max(r["after_answers"]["rss_mb"] for r in runs)
     peak = max(r["after_answers"]["peak_rss_mb"] for r in runs)

@@ -26,6 +26,16 @@ def read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def write_config(path: Path, sections: dict[str, dict[str, Any]]) -> Path:
+    """A config file for a subprocess: {"chroma": {"path": ...}} -> [chroma] path = "..."."""
+    lines = []
+    for name, values in sections.items():
+        lines.append(f"[{name}]")
+        lines += [f"{k} = {v if isinstance(v, int) else json.dumps(str(v))}" for k, v in values.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def scratch_seed_config() -> Config:
     """The seed corpus indexed into a fresh temporary folder (never the project's own .index)."""
     base = Path(tempfile.mkdtemp(prefix="bench-seed-"))

@@ -29,44 +29,55 @@ from index.documents import load_corpus
 from index.embedding import load_embed_model, load_tokenizer, model_path
 
 from .common import RESULTS, table, write_json
-from .scale import edit_one, light_model, python, run_measured, scale_config
+from .scale import edit_one, index_model, run_measured, scale_config
 
 
-def floor_rate(config: Config, n_articles: int) -> tuple[float, int]:
-    """Chunks per second of plain encode() over the chunks of a random sample of articles."""
-    from llama_index.core.schema import MetadataMode
-    from sentence_transformers import SentenceTransformer
+class Floor:
+    """Plain encode() of the chunks of a random sample of the slice's articles.
 
-    articles = load_corpus(config.corpus.path).articles
-    sample = random.Random(0).sample(articles, min(n_articles, len(articles)))
-    splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
-    nodes = splitter([d for a in sample for d in post_documents(a, "floor")])
-    texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
-    model = SentenceTransformer(str(model_path(config.embedding)), device=config.embedding.device)
-    model.encode(texts[:8])  # first call pays one-off set-up
-    start = time.perf_counter()
-    model.encode(texts, batch_size=config.embedding.batch_size, normalize_embeddings=True)
-    return len(texts) / (time.perf_counter() - start), len(texts)
+    Sampled, chunked and loaded once; rate() times the encoding alone, as often as asked.
+    """
+
+    def __init__(self, config: Config, n_articles: int) -> None:
+        from llama_index.core.schema import MetadataMode
+        from sentence_transformers import SentenceTransformer
+
+        articles = load_corpus(config.corpus.path).articles
+        sample = random.Random(0).sample(articles, min(n_articles, len(articles)))
+        splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
+        nodes = splitter([d for a in sample for d in post_documents(a, "floor")])
+        self.texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+        self.batch_size = config.embedding.batch_size
+        self.model = SentenceTransformer(str(model_path(config.embedding)), device=config.embedding.device)
+        self.model.encode(self.texts[:8])  # the first call pays one-off set-up
+
+    def rate(self) -> float:
+        """Chunks per second."""
+        start = time.perf_counter()
+        self.model.encode(self.texts, batch_size=self.batch_size, normalize_embeddings=True)
+        return len(self.texts) / (time.perf_counter() - start)
 
 
 def cli_build(config_file: str) -> tuple[float, int, dict]:
-    seconds, rss, out = run_measured([python(), "-m", "index", "build", "--json", "--config", config_file])
+    command = [sys.executable, "-m", "index", "build", "--json", "--config", config_file]
+    seconds, rss, out = run_measured(command)
     return seconds, rss, json.loads(out.strip().splitlines()[-1])
 
 
 def measure_fresh(config: Config, config_file: Path, floor_articles: int) -> dict:
     """A build from nothing, with the floor measured just before and just after it."""
     # The machine's speed drifts by 10-20% over minutes: the floor brackets the build.
-    before, sampled = floor_rate(config, floor_articles)
+    floor = Floor(config, floor_articles)
+    before = floor.rate()
     shutil.rmtree(config.chroma.path, ignore_errors=True)
     wall, rss, report = cli_build(str(config_file))
-    after, _ = floor_rate(config, floor_articles)
+    after = floor.rate()
     rate = report["chunks_embedded"] / report["seconds"]
     return {"articles": report["articles"], "chunks": report["chunks_total"], "fresh_wall_s": wall,
             "fresh_build_s": report["seconds"], "fresh_peak_rss_mb": rss / 2**20,
             "fresh_embedded": report["chunks_embedded"], "build_rate": rate,
             "floor_rate": (before + after) / 2, "floor_before": before, "floor_after": after,
-            "floor_chunks": sampled, "ratio": rate / ((before + after) / 2)}
+            "floor_chunks": len(floor.texts), "ratio": rate / ((before + after) / 2)}
 
 
 def measure_read_all(config: Config) -> dict:
@@ -124,12 +135,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--read-only", action="store_true",
                         help="only read and hash every article of the slice (needs no index)")
     args = parser.parse_args(argv)
-    model, tag = (light_model(), "light") if args.light else (None, "minilm")
+    _, tag = index_model(args.light)
     name = "ingest" + ("-light" if args.light else "")
     command = " ".join(["python -m bench.ingest", *(sys.argv[1:] if argv is None else argv)])
     earlier, rows = earlier_rows(name), []
     for size in args.sizes.split(","):
-        config, config_file = scale_config(None if size == "all" else int(size), model, tag)
+        config, config_file = scale_config(None if size == "all" else int(size), args.light)
         figures = {"size": size, "model": tag, "command": command}
         if args.read_only:
             figures.update(earlier_row(earlier, size, tag), **measure_read_all(config))

@@ -18,17 +18,15 @@ import argparse
 import gc
 import json
 import random
-import shutil
-import socket
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-from .common import SHARED, memory_mb, read_jsonl, summary, table, write_json
-from .scale import light_model, python, run_measured, scale_config, size_label
+from tests.loopback import chroma_server
+
+from .common import SHARED, memory_mb, read_jsonl, summary, table, write_config, write_json
+from .scale import index_model, run_measured, scale_config, size_label
 
 
 def child_bm25(config_file: str) -> dict:
@@ -45,7 +43,7 @@ def child_bm25(config_file: str) -> dict:
     figures = {"chunks": len(corpus), "bm25_build_s": time.perf_counter() - start,
                "bm25_rss_mb": memory_mb()["rss_mb"] - before}
     start = time.perf_counter()
-    corpus.save(config.chroma.keyword_cache / f"{store.name}-{store.fingerprint()}")
+    corpus.save(ChunkCorpus.saved_path(store, config.chroma.keyword_cache))
     figures["bm25_save_s"] = time.perf_counter() - start
     return figures
 
@@ -97,52 +95,22 @@ def child_answer(config_file: str, n_questions: int) -> dict:
     return figures
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(path: Path) -> tuple[subprocess.Popen, int]:
-    chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
-    port = free_port()
-    proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return proc, port
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("chroma run did not start listening within 60 s")
-
-
 def run_child(*args: str) -> dict:
-    _, _, out = run_measured([python(), "-m", "bench.query", "--child", *args])
+    _, _, out = run_measured([sys.executable, "-m", "bench.query", "--child", *args])
     return json.loads(out.strip().splitlines()[-1])
 
 
 def measure(n: int | None, light: bool, n_questions: int, server: bool) -> dict:
-    config, _ = scale_config(n, light_model() if light else None, "light" if light else "minilm")
-    base = config.chroma.path.parent
-    embedded = base / "query-embedded.toml"  # the index's store, queried with the full model
-    embedded.write_text(f'[corpus]\npath = "{config.corpus.path}"\n[chroma]\npath = "{config.chroma.path}"\n',
-                        encoding="utf-8")
-    figures = {"size": size_label(n), "index_model": "light" if light else "minilm"}
+    config, embedded = scale_config(n, light, query_model=True)
+    figures = {"size": size_label(n), "index_model": index_model(light)[1]}
     figures.update(run_child("bm25", str(embedded)))
     figures.update(run_child("bm25-load", str(embedded)))
     figures["embedded"] = run_child("answer", str(embedded), str(n_questions))
     if server:
-        proc, port = start_server(config.chroma.path)
-        try:
-            remote = base / "query-server.toml"
-            remote.write_text(f'[corpus]\npath = "{config.corpus.path}"\n'
-                              f'[chroma]\nhost = "127.0.0.1"\nport = {port}\n', encoding="utf-8")
+        with chroma_server(config.chroma.path) as port:
+            remote = write_config(embedded.with_name("query-server.toml"), {
+                "corpus": {"path": config.corpus.path}, "chroma": {"host": "127.0.0.1", "port": port}})
             figures["server"] = run_child("answer", str(remote), str(n_questions))
-        finally:
-            proc.terminate()
-            proc.wait(timeout=60)
     return figures
 
 

@@ -10,16 +10,14 @@ import gzip
 import itertools
 import json
 import os
-import resource
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from index.config import Config, config_from_dict
 
-from .common import SHARED
+from .common import SHARED, write_config
 
 ARTICLES = sorted((SHARED / "data" / "news").glob("realtimeqa_articles-*.jsonl.gz"))
 CACHE = Path.home() / ".cache" / "coverage-bot" / "scale"
@@ -68,17 +66,25 @@ def edit_one(folder: Path, suffix: str) -> tuple[Path, bytes]:
     return part, original
 
 
-def scale_config(n: int | None, model: Path | None, tag: str) -> tuple[Config, Path]:
-    """Config (and its file, for subprocesses) of the index of slice n under this model tag."""
+def index_model(light: bool) -> tuple[Path | None, str]:
+    """The model an index of the slices is embedded with, and its tag in folder names."""
+    return (light_model(), "light") if light else (None, "minilm")
+
+
+def scale_config(n: int | None, light: bool, query_model: bool = False) -> tuple[Config, Path]:
+    """Config (and its file, for subprocesses) of the index of slice n.
+
+    query_model: the same index, with questions embedded by the full model whatever embedded
+    the chunks (only the build needs the light model; vectors have the same dimensions).
+    """
+    model, tag = index_model(light)
     base = CACHE / f"index-{size_label(n)}-{tag}"
     base.mkdir(parents=True, exist_ok=True)
     raw: dict = {"corpus": {"path": str(corpus_slice(n))}, "chroma": {"path": str(base / "chroma")}}
-    text = f'[corpus]\npath = "{raw["corpus"]["path"]}"\n[chroma]\npath = "{raw["chroma"]["path"]}"\n'
-    if model is not None:
+    if model is not None and not query_model:
         raw["embedding"] = {"model": str(model)}
-        text += f'[embedding]\nmodel = "{model}"\n'
-    (base / "config.toml").write_text(text, encoding="utf-8")
-    return config_from_dict(raw, base_dir=base), base / "config.toml"
+    path = write_config(base / ("query.toml" if query_model else "config.toml"), raw)
+    return config_from_dict(raw, base_dir=base), path
 
 
 def run_measured(args: list[str]) -> tuple[float, int, str]:
@@ -95,15 +101,11 @@ def run_measured(args: list[str]) -> tuple[float, int, str]:
     return seconds, usage.ru_maxrss * 1024, out
 
 
-def own_peak_rss() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def light_model() -> Path:
     """all-MiniLM-L6-v2 cut to its first layer: same tokenizer, same 384 dimensions, faster.
 
-    Only for building the biggest scale index within a session (embedding 335k chunks with
-    the full model takes about 4 h here, ~90 min with this); its vectors are worse, not
+    Only for building the biggest scale index within a session (~335k chunks: an estimated
+    4 h with the full model here, 80-90 min with this); its vectors are worse, not
     differently shaped.
     """
     target = CACHE / "models" / "minilm-l1"
@@ -118,7 +120,3 @@ def light_model() -> Path:
     bert.config.num_hidden_layers = 1
     model.save(str(target))
     return target
-
-
-def python() -> str:
-    return sys.executable

@@ -18,7 +18,7 @@ import time
 
 from index import build_index
 
-from .common import scratch_seed_config, table, write_json
+from .common import scratch_seed_config, table, write_config, write_json
 
 QUESTION = "how many detained?"
 FLOOR = """
@@ -57,9 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     build_index(config, progress=False)
     build_seconds = time.perf_counter() - start
-    config_file = config.corpus.path.parent / "config.toml"
-    text = f'[corpus]\npath = "{config.corpus.path}"\n[chroma]\npath = "{config.chroma.path}"\n'
-    config_file.write_text(text, encoding="utf-8")
+    config_file = write_config(config.corpus.path.parent / "config.toml", {
+        "corpus": {"path": config.corpus.path}, "chroma": {"path": config.chroma.path}})
     floor = [timed([sys.executable, "-c", FLOOR])[0] for _ in range(args.runs)]
     cold, out = [], ""
     for _ in range(args.runs):

@@ -38,8 +38,8 @@ class ChunkCorpus:
     LlamaIndex's BM25Retriever keeps every node (text, metadata) in memory, which at 100k+
     chunks outweighs the rest of the engine; this keeps bm25s's sparse scores, the ids and
     the times, and a retrieved chunk's text is fetched back from Chroma by id. Reading every
-    chunk back from Chroma takes minutes at that size, so the result is saved, keyed by what
-    the store holds, and the next start loads it (memory-mapped) instead.
+    chunk back from Chroma takes about a minute at 123k chunks, so the result is saved, keyed
+    by what the store holds, and the next start loads it (memory-mapped) instead.
     """
 
     def __init__(self, collection: Any, ids: list[str], published: np.ndarray, bm25: bm25s.BM25,
@@ -50,12 +50,15 @@ class ChunkCorpus:
         self.bm25 = bm25
         self.term_counts = term_counts  # stemmed content word -> chunks whose text holds it
 
+    @staticmethod
+    def saved_path(store: Store, cache: Path) -> Path:
+        """Where the BM25 side of the store as it is now is saved: one folder per generation."""
+        return cache / f"{store.name}-{store.fingerprint()}"
+
     @classmethod
-    def open(cls, store: Store, cache: Path | None) -> ChunkCorpus:
+    def open(cls, store: Store, cache: Path) -> ChunkCorpus:
         """Loaded from the cache when it matches the store; else read from Chroma and saved."""
-        if cache is None:
-            return cls.read(store)
-        saved = cache / f"{store.name}-{store.fingerprint()}"
+        saved = cls.saved_path(store, cache)
         if saved.is_dir():
             try:
                 return cls.load(saved, store.chunks())

@@ -57,8 +57,7 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     ledger = store.read_ledger() if store.exists() else {}
     signature = build_signature(config)
     corpus = load_corpus(config.corpus.path, _known_files(ledger, signature))
-    not_read = set(corpus.not_read)
-    kept = {aid for aid, e in ledger.items() if e.file in not_read}
+    kept = {aid for aid, e in ledger.items() if e.file in corpus.not_read}
     wanted = {}
     for a in corpus.articles:
         if a.article_id in kept:  # the same id in a file that was not read again
@@ -75,9 +74,8 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     report.added = len(todo) - report.updated
 
     def entry(article: Article, digest: str, chunks: int) -> LedgerEntry:
-        stamp = None if article.file in corpus.troubled else corpus.stamps[article.file]
         return LedgerEntry(article.article_id, digest, article.file, chunks, len(article.posts),
-                           article.published, stamp, signature)
+                           article.published, corpus.stamps.get(article.file), signature)
 
     store.forget(gone)
     if todo:

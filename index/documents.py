@@ -59,9 +59,10 @@ class Article:
 class LoadResult:
     articles: list[Article] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # "file: what is wrong", one per skip
-    stamps: dict[str, str] = field(default_factory=dict)  # file read -> its stamp
-    not_read: list[str] = field(default_factory=list)  # files the caller said are unchanged
-    troubled: set[str] = field(default_factory=set)  # files with a problem
+    # File read without a problem -> its stamp. A file with a problem has none, so that it
+    # is read (and its problem reported) again next time.
+    stamps: dict[str, str] = field(default_factory=dict)
+    not_read: set[str] = field(default_factory=set)  # files the caller said are unchanged
 
 
 def file_stamp(path: Path) -> str:
@@ -85,9 +86,8 @@ def load_corpus(root: Path, unchanged: Callable[[str, str], bool] | None = None)
             continue
         stamp = file_stamp(path)
         if unchanged is not None and unchanged(rel, stamp):
-            result.not_read.append(rel)
+            result.not_read.add(rel)
             continue
-        result.stamps[rel] = stamp
         known = len(result.problems)
         for article in _load_file(path, rel, result.problems):
             if article.article_id in seen:
@@ -95,8 +95,8 @@ def load_corpus(root: Path, unchanged: Callable[[str, str], bool] | None = None)
                 continue
             seen.add(article.article_id)
             result.articles.append(article)
-        if len(result.problems) > known:
-            result.troubled.add(rel)
+        if len(result.problems) == known:
+            result.stamps[rel] = stamp
     for problem in result.problems:
         log.warning("corpus: %s", problem)
     return result

@@ -6,7 +6,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -14,15 +13,10 @@ import aiohttp
 import pytest
 
 from .conftest import ROOT
+from .loopback import free_port
 from .standin import BotApiStandIn
 
 QUESTION = "how many detained?"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_config(tmp_path: Path, seed_engine, base_url: str, extra: str = "") -> Path:
