@@ -1,6 +1,6 @@
 """Answer quality on RealTime QA (as of each question's date) and on the seed set, with baselines.
 
-    python -m bench.eval realtimeqa --split dev|test [--sample N] [--min-confidence X]
+    python -m bench.eval realtimeqa --split dev|test [--sample N] [--min-confidence X] [--answer KEY=VALUE]
     python -m bench.eval seed
 
 The corpus is all of contexts.jsonl; each question is asked through Engine.answer() as of its
@@ -34,10 +34,9 @@ from .common import SHARED, read_jsonl, seed_engine, table, write_json
 BASELINES = ("bm25", "bm25 + as_of", "dense", "dense + as_of")
 
 
-def eval_config(corpus: Path, name: str, min_confidence: float | None) -> Config:
-    raw: dict = {"corpus": {"path": str(corpus)}, "chroma": {"path": str(rq.cache_dir() / name)}}
-    if min_confidence is not None:
-        raw["answer"] = {"min_confidence": min_confidence}
+def eval_config(corpus: Path, name: str, answer: dict) -> Config:
+    raw: dict = {"corpus": {"path": str(corpus)}, "chroma": {"path": str(rq.cache_dir() / name)},
+                 "answer": answer}
     return config_from_dict(raw, base_dir=rq.cache_dir())
 
 
@@ -84,29 +83,29 @@ def baselines(engine: Engine, qs: list[rq.Question]) -> dict[str, rq.Tally]:
     return tallies
 
 
-def removed_index(name: str, qs: list[rq.Question], full: Config, min_conf: float | None) -> Config:
+def removed_index(name: str, qs: list[rq.Question], full: Config, answer: dict) -> Config:
     """The corpus without the answerable questions' gold: copied from the full index, then shrunk.
 
     Cached per question set (`name`): another set would re-embed what this one removed."""
     removed = set().union(*(q.gold for q in qs if q.answer_in_context))
-    config = eval_config(rq.removed_corpus(name, removed), f"chroma-{name}-gold-removed", min_conf)
+    config = eval_config(rq.removed_corpus(name, removed), f"chroma-{name}-gold-removed", answer)
     if not config.chroma.path.exists():
         shutil.copytree(full.chroma.path, config.chroma.path)  # deleting is cheaper than re-embedding
     print(build_index(config, progress=False).summary(), file=sys.stderr)
     return config
 
 
-def run_realtimeqa(split: str, sample: int, min_conf: float | None, with_baselines: bool) -> dict:
+def run_realtimeqa(split: str, sample: int, answer: dict, with_baselines: bool) -> dict:
     qs = rq.questions(split)
     if sample and sample < len(qs):
         qs = qs[:: len(qs) // sample][:sample]  # spread over the whole period
-    full = eval_config(rq.full_corpus(), "chroma-full", min_conf)
+    full = eval_config(rq.full_corpus(), "chroma-full", answer)
     print(build_index(full, progress=True).summary(), file=sys.stderr)
     engine = Engine(full)
     records: list[dict] = []
     rows = {"engine": ask_all(engine, qs, records).row()}
     name = split + (f"-sample{len(qs)}" if sample else "")
-    gone = Engine(removed_index(name, qs, full, min_conf))
+    gone = Engine(removed_index(name, qs, full, answer))
     answerable = [q for q in qs if q.answer_in_context]
     removed_records: list[dict] = []
     removed_tally = ask_all(gone, answerable, removed_records)
@@ -114,6 +113,7 @@ def run_realtimeqa(split: str, sample: int, min_conf: float | None, with_baselin
     if with_baselines:
         rows.update({name: t.row() for name, t in baselines(engine, qs).items()})
     return {"split": split, "questions": len(qs), "min_confidence": engine.config.answer.min_confidence,
+            "answer_overrides": answer,
             "rows": rows, "records": records, "removed_records": removed_records}
 
 
@@ -155,12 +155,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--sample", type=int, default=0, help="ask only this many questions, spread out")
     parser.add_argument("--min-confidence", type=float, help="override [answer] min_confidence")
+    parser.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
+                        help="override an [answer] setting, e.g. quote_paragraph_chars=400")
     parser.add_argument("--no-baselines", action="store_true")
     args = parser.parse_args(argv)
     if args.set == "seed":
         print(run_seed())
         return 0
-    result = run_realtimeqa(args.split, args.sample, args.min_confidence, not args.no_baselines)
+    answer = {key: json.loads(value) for key, value in (a.split("=", 1) for a in args.answer)}
+    if args.min_confidence is not None:
+        answer["min_confidence"] = args.min_confidence
+    result = run_realtimeqa(args.split, args.sample, answer, not args.no_baselines)
     result["seed"] = run_seed()
     print(report(result))
     print(f"\nseed set: {result['seed']}")

@@ -97,6 +97,7 @@ class Answer:
 @dataclass
 class _Candidate:
     sentence: str
+    paragraph: str
     node: NodeWithScore
     rank: int
     cosine: float = 0.0
@@ -157,7 +158,7 @@ class SentenceSynthesizer(BaseSynthesizer):
 
     def _score(self, query: QueryBundle, nodes: list[NodeWithScore]) -> list[_Candidate]:
         candidates = [
-            _Candidate(sentence.strip(), node, rank)
+            _Candidate(sentence.strip(), paragraph.strip(), node, rank)
             for rank, node in enumerate(nodes)
             for paragraph in node.node.get_content().split("\n\n")
             for sentence in self._sentences(paragraph)
@@ -210,8 +211,7 @@ class SentenceSynthesizer(BaseSynthesizer):
                 chosen.append(c)
         return chosen
 
-    @staticmethod
-    def _cite(chosen: list[_Candidate]) -> tuple[str, list[NodeWithScore]]:
+    def _cite(self, chosen: list[_Candidate]) -> tuple[str, list[NodeWithScore]]:
         cited: list[NodeWithScore] = []
         parts = []
         for c in chosen:
@@ -219,8 +219,14 @@ class SentenceSynthesizer(BaseSynthesizer):
             if c.node.node.node_id not in ids:
                 cited.append(c.node)
                 ids.append(c.node.node.node_id)
-            parts.append(f"{c.sentence} [{ids.index(c.node.node.node_id) + 1}]")
+            parts.append(f"{self._quote(c)} [{ids.index(c.node.node.node_id) + 1}]")
         return " ".join(parts), cited
+
+    def _quote(self, c: _Candidate) -> str:
+        # The sentence that matches the question best often names the answer only by a
+        # pronoun or an epithet ("The former barrister was appointed ..."), with the name
+        # in the sentence beside it: a short paragraph is quoted whole.
+        return c.paragraph if len(c.paragraph) <= self._config.quote_paragraph_chars else c.sentence
 
     def _why_not(self, question: str, best: _Candidate | None) -> str:
         words = {t: w for w in question.replace("’", "'").split() for t in terms(w)}
