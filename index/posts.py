@@ -73,7 +73,7 @@ def split_posts(blocks: list[Block], title: str | None) -> Iterator[tuple[str, s
     marks = [_is_headline(blocks, i) for i in range(len(blocks))]
     if sum(marks) < 2:
         marks = [False] * len(blocks)
-    used: dict[str, int] = {}
+    used: set[str] = set()
     headline, slug, paragraphs = title or "", "lead", []
     for block, is_head in zip(blocks, marks):
         if is_head:
@@ -96,6 +96,12 @@ def _is_headline(blocks: list[Block], i: int) -> bool:
             and not (following.heading or following.could_be_title()))
 
 
-def _unique(slug: str, used: dict[str, int]) -> str:
-    used[slug] = used.get(slug, 0) + 1
-    return slug if used[slug] == 1 else f"{slug}-{used[slug]}"
+def _unique(slug: str, used: set[str]) -> str:
+    """The slug, or slug-2, slug-3, ...: the first not taken, since a headline can itself
+    slugify to "wyoming-2" ("Wyoming (2)") after two "Wyoming" posts."""
+    unique, n = slug, 1
+    while unique in used:
+        n += 1
+        unique = f"{slug}-{n}"
+    used.add(unique)
+    return unique

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from index.documents import load_corpus, parse_date
+from index.posts import Block, split_posts
 
 from .conftest import SEED
 
@@ -124,3 +125,13 @@ def test_broken_files_are_reported_by_name_and_skipped(tmp_path: Path) -> None:
     for name in ("latin1.txt", "bad-front.md", "empty.html", "mixed.jsonl:2", "mixed.jsonl:3",
                  "truncated.jsonl.gz"):
         assert name in problems, name
+
+
+def test_post_ids_stay_unique_when_a_headline_looks_like_a_numbered_repeat() -> None:
+    # Found in the news corpus: "Wyoming", "Wyoming", "Wyoming (2)" gave "wyoming-2" twice,
+    # and Chroma refused the whole batch.
+    blocks = []
+    for headline in ["Wyoming", "Wyoming", "Wyoming (2)", "Utah"]:
+        blocks += [Block(headline, heading=True), Block(f"Results for {headline}.", heading=False)]
+    slugs = [slug for slug, _, _ in split_posts(blocks, "Primary results")]
+    assert slugs == ["wyoming", "wyoming-2", "wyoming-2-2", "utah"]
