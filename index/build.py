@@ -7,7 +7,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +78,15 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
                            article.published, corpus.stamps.get(article.file), signature)
 
     store.forget(gone)
+    chunks = {aid: e.chunks for aid, e in ledger.items()}
     if todo:
-        report.chunks_embedded = _embed(config, store, todo, entry, progress)
-    # Unchanged articles of a touched file: a new stamp, so that the next build need not read it.
-    fresh = [entry(a, h, ledger[aid].chunks) for aid, (a, h) in wanted.items()
-             if aid in ledger and ledger[aid].hash == h]
-    store.record([e for e in fresh if e != ledger[e.article_id]])
+        embedded = _embed(config, store, todo, entry, progress)
+        chunks.update(embedded)
+        report.chunks_embedded = sum(embedded.values())
+    # Files are stamped only now that every article of theirs is in: a build interrupted
+    # halfway through a file must read that file again, not trust its first half.
+    final = [entry(a, h, chunks[aid]) for aid, (a, h) in wanted.items() if aid in chunks]
+    store.record([e for e in final if e != ledger.get(e.article_id)])
     report.chunks_total = store.count_chunks()
     report.seconds = time.perf_counter() - started
     log.info("build: %s", report.summary())
@@ -103,7 +106,8 @@ def _known_files(ledger: dict[str, LedgerEntry], signature: str) -> Callable[[st
 
 
 def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
-           entry: Callable[[Article, str, int], LedgerEntry], progress: bool) -> int:
+           entry: Callable[[Article, str, int], LedgerEntry], progress: bool) -> dict[str, int]:
+    """Chunk, embed and store these articles; their chunk counts. Ledger rows go unstamped."""
     from llama_index.core.ingestion import IngestionPipeline
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
@@ -115,7 +119,7 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
         transformations=[splitter, LengthOrder(), embed_model],
         vector_store=ChromaVectorStore(chroma_collection=store.chunks(create=True)),
     )
-    embedded = 0
+    embedded: dict[str, int] = {}
     bar = _progress_bar(sum(len(a.posts) for a, _ in todo), progress)
     for batch in _batches(todo):
         # Old or half-written chunks of these articles go first; ids are stable, so a
@@ -123,8 +127,8 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
         store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
         nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h)])
         counts = Counter(n.metadata["article_id"] for n in nodes)
-        store.record([entry(a, h, counts[a.article_id]) for a, h in batch])
-        embedded += len(nodes)
+        store.record([replace(entry(a, h, counts[a.article_id]), stamp=None) for a, h in batch])
+        embedded.update((a.article_id, counts[a.article_id]) for a, _ in batch)
         bar.update(sum(len(a.posts) for a, _ in batch))
     bar.close()
     return embedded

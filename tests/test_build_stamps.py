@@ -6,7 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from index import build_index
+import pytest
+
+from index import build, build_index
 from index.documents import file_stamp
 from index.store import Store
 
@@ -54,3 +56,30 @@ def test_changing_the_chunking_reads_and_reembeds_everything(tmp_path: Path, see
     build_index(make_config(tmp_path, seed_corpus), progress=False)
     report = build_index(make_config(tmp_path, seed_corpus, chunking={"chunk_size": 128}), progress=False)
     assert report.updated == 1 and report.chunks_embedded == report.chunks_total > 0
+
+
+def test_a_build_interrupted_halfway_through_a_file_reads_it_again(tmp_path: Path, monkeypatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    towns = ["Harbury", "Eastmouth", "Lowfield"]
+    (corpus / "wire.jsonl").write_text("".join(
+        json.dumps({"id": f"t{i}", "title": f"{town} harbour reopens",
+                    "text": f"The harbour at {town} reopened on Tuesday after repairs."}) + "\n"
+        for i, town in enumerate(towns)), encoding="utf-8")
+    config = make_config(tmp_path, corpus)
+    monkeypatch.setattr(build, "BATCH_CHARS", 1)  # one article per embedding round
+    record, rounds = Store.record, []
+
+    def interrupted(store: Store, entries: list) -> None:
+        if rounds:  # Ctrl-C while the second round is being written
+            raise KeyboardInterrupt
+        rounds.append(entries)
+        record(store, entries)
+
+    monkeypatch.setattr(Store, "record", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(config, progress=False)
+    monkeypatch.undo()
+    report = build_index(config, progress=False)
+    assert (report.articles, report.unchanged, report.added) == (3, 1, 2)
+    assert Store.open(config.chroma).stats().articles == 3
