@@ -118,12 +118,17 @@ async def send_html(bot: Bot, chat_id: int, block: Block, *, thread_id: int | No
 
 
 @contextlib.asynccontextmanager
-async def typing(bot: Bot, chat_id: int, thread_id: int | None = None) -> AsyncIterator[None]:
-    """Show "typing…" while the body runs, once it has run for TYPING_AFTER seconds."""
+async def typing(bot: Bot, chat_id: int, thread_id: int | None = None, *,
+                 busy: Callable[[], bool] = lambda: False) -> AsyncIterator[None]:
+    """Show "typing…" while the body runs, once it has run for TYPING_AFTER seconds,
+    except while busy() says the bot has its flood limit's worth of answers to send."""
 
     async def keep_typing() -> None:
         await asyncio.sleep(TYPING_AFTER)
         while True:
+            if busy():  # look again soon: the indicator is wanted once the rush is over
+                await asyncio.sleep(TYPING_AFTER)
+                continue
             try:
                 await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
             except TelegramError as exc:  # a missing indicator must never cost the answer

@@ -94,9 +94,10 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
         return
     key = _key(message)
     conversations = _conversations(context)
-    async with typing(context.bot, message.chat_id, _thread(message)):
+    service = _service(context)
+    async with typing(context.bot, message.chat_id, _thread(message), busy=service.busy):
         try:
-            answer = await _service(context).answer(question, conversations.history(key))
+            answer = await service.answer(question, conversations.history(key))
         except QuestionError as exc:
             await _say(update, context, str(exc))
             return

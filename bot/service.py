@@ -17,6 +17,9 @@ class CoverageService:
     # Answering is CPU-bound (one query embedding, BM25, sentence scoring); more threads
     # than cores only add contention. Reindexing gets its own thread so answers go on.
     ANSWER_THREADS = 2
+    # With more answers than this in flight, the bot is busy: "typing…" indicators are skipped,
+    # since at Telegram's 30 calls a second the answers themselves need that budget.
+    BUSY_ANSWERS = 8
 
     def __init__(self, engine: Engine, config: Config, workers: int = ANSWER_THREADS) -> None:
         self.engine = engine
@@ -24,9 +27,17 @@ class CoverageService:
         self._answers = ThreadPoolExecutor(workers, thread_name_prefix="answer")
         self._builds = ThreadPoolExecutor(1, thread_name_prefix="reindex")
         self._reindexing = asyncio.Lock()
+        self._in_flight = 0
 
     async def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
-        return await self._run(self._answers, self.engine.answer, question, history=tuple(history))
+        self._in_flight += 1
+        try:
+            return await self._run(self._answers, self.engine.answer, question, history=tuple(history))
+        finally:
+            self._in_flight -= 1
+
+    def busy(self) -> bool:
+        return self._in_flight > self.BUSY_ANSWERS
 
     async def stats(self) -> Stats:
         return await self._run(self._answers, self.engine.stats)

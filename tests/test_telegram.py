@@ -44,6 +44,26 @@ async def test_typing_shows_only_while_an_answer_takes_long(tg):
     assert [(int(c.params["chat_id"]), c.params["action"]) for c in shown] == [(5, "typing")]
 
 
+async def test_typing_waits_while_the_bot_is_busy(tg):
+    rush = True
+    async with typing(tg.app.bot, 7, busy=lambda: rush):
+        await asyncio.sleep(TYPING_AFTER + 0.3)
+        assert not tg.standin.calls_of("sendChatAction")
+        rush = False
+        await asyncio.sleep(TYPING_AFTER + 0.3)
+    assert [int(c.params["chat_id"]) for c in tg.standin.calls_of("sendChatAction")] == [7]
+
+
+async def test_the_bot_is_busy_while_more_answers_are_in_flight_than_it_shows_typing_for(tg):
+    service = tg.service
+    asks = [asyncio.create_task(service.answer("How many people have been detained?"))
+            for _ in range(service.BUSY_ANSWERS + 1)]
+    await asyncio.sleep(0)  # each ask is now waiting for an answer thread
+    assert service.busy()
+    await asyncio.gather(*asks)
+    assert not service.busy()
+
+
 async def test_commands_are_registered_at_start(tg):
     menus = tg.standin.calls_of("setMyCommands")
     everyone = [m for m in menus if "scope" not in m.params]
