@@ -1,5 +1,5 @@
 """Sentences as the answer quotes them: whole, even where a title's full stop fools the splitter;
-a short paragraph whole when asked to."""
+a short paragraph whole unless configured off."""
 
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ def test_a_title_does_not_cut_the_answer_in_two(tmp_path) -> None:
     assert answer.text.startswith("Celebrity physician Dr. Mehmet Oz won Pennsylvania’s Senate GOP primary")
 
 
-def test_a_short_paragraph_is_quoted_whole_when_configured(tmp_path) -> None:
+def test_a_short_paragraph_is_quoted_whole_unless_configured_off(tmp_path) -> None:
     question = "Who was appointed fisheries minister on Monday?"
     (tmp_path / "sentence").mkdir()
     (tmp_path / "paragraph").mkdir()
-    sentence = jsonl_engine(tmp_path / "sentence", ARTICLES).answer(question)
-    paragraph = jsonl_engine(tmp_path / "paragraph", ARTICLES,
-                             answer={"quote_paragraph_chars": 200}).answer(question)
+    sentence = jsonl_engine(tmp_path / "sentence", ARTICLES,
+                            answer={"quote_paragraph_chars": 0}).answer(question)
+    paragraph = jsonl_engine(tmp_path / "paragraph", ARTICLES).answer(question)  # the default quotes it
     assert sentence.text.startswith("The former harbour pilot was appointed fisheries minister")
     assert "Jane Harlow" not in sentence.text
     assert paragraph.text.startswith("The former harbour pilot was appointed fisheries minister")
