@@ -54,6 +54,7 @@ def ask_all(engine: Engine, qs: list[rq.Question], records: list[dict] | None = 
                             "abstained": answer.abstained,
                             "rank": rank,
                             "contained": None if answer.abstained else rq.contains(answer.text, q.answers),
+                            "chars": None if answer.abstained else rq.answer_chars(answer),
                             "answer_in_context": q.answer_in_context})
         if i % 200 == 0:
             print(f"  {i}/{len(qs)} asked", file=sys.stderr)
@@ -140,7 +141,7 @@ def run_seed() -> dict:
 
 def report(result: dict) -> str:
     columns = ["hit@1", "hit@5", "mrr", "containment", "[1] gold", "abstention (gold removed)",
-               "false abstention", "markers valid", "median s", "p95 s"]
+               "false abstention", "markers valid", "answer chars", "median s", "p95 s"]
     rows = [[name] + ["" if row.get(c) is None else row[c] for c in columns]
             for name, row in result["rows"].items()]
     head = (f"RealTime QA {result['split']}: {result['questions']} questions with a gold passage, "

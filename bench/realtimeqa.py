@@ -97,6 +97,11 @@ def rank_of_gold(retrieved: list[str], gold: frozenset[str]) -> int | None:
     return None
 
 
+def answer_chars(answer: Answer) -> int:
+    """How long the answer reads, without its markers."""
+    return len(" ".join(MARKER.sub(" ", answer.text).split()))
+
+
 def markers_valid(answer: Answer) -> tuple[int, int]:
     """(valid markers, markers): a marker is valid when it names a shown source."""
     found = [int(n) for n in MARKER.findall(answer.text)]
@@ -118,6 +123,7 @@ class Tally:
     markers: int = 0
     markers_ok: int = 0
     seconds: list[float] = field(default_factory=list)
+    chars: list[int] = field(default_factory=list)  # answer lengths: containment rises with them
 
     def retrieval(self, retrieved: list[str], gold: frozenset[str]) -> int | None:
         """Count one ranking; returns the gold passage's rank (None when it is missing)."""
@@ -135,6 +141,8 @@ class Tally:
             return
         self.answerable += 1
         self.abstained += answer.abstained
+        if not answer.abstained:
+            self.chars.append(answer_chars(answer))
         self.contained += (not answer.abstained) and contains(answer.text, q.answers)
         self.first_gold += bool(answer.citations) and article_of(answer.citations[0].post_id) in q.gold
 
@@ -149,5 +157,6 @@ class Tally:
             "[1] gold": share(self.first_gold, self.answerable),
             "false abstention": share(self.abstained, self.answerable),
             "markers valid": share(self.markers_ok, self.markers),
+            "answer chars": summary(self.chars)["median"] if self.chars else None,
             "median s": times.get("median"), "p95 s": times.get("p95"),
         }
