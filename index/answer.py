@@ -223,7 +223,7 @@ class SentenceSynthesizer(BaseSynthesizer):
         return " ".join(parts), cited
 
     def _quote(self, c: _Candidate) -> str:
-        # The sentence that matches the question best often names the answer only by a
+        # The sentence that matches the question best can name the answer only by a
         # pronoun or an epithet ("The former barrister was appointed ..."), with the name
         # in the sentence beside it: a short paragraph is quoted whole.
         return c.paragraph if len(c.paragraph) <= self._config.quote_paragraph_chars else c.sentence
