@@ -2,6 +2,10 @@
 
     python -m bench.eval realtimeqa --split dev|test [--sample N] [--min-confidence X] [--answer KEY=VALUE]
     python -m bench.eval seed
+    python -m bench.eval chat [--answer KEY=VALUE]
+
+chat: the chat-style dev set of ../shared/eval/chat over its 61 articles, scored by its README's
+rules, reported for the stories tuned on ("tune") and the stories only scored ("score").
 
 The corpus is all of contexts.jsonl; each question is asked through Engine.answer() as of its
 question date. Baselines over the same chunks: BM25 alone and dense retrieval alone (LlamaIndex's
@@ -28,6 +32,7 @@ from index.config import config_from_dict
 from index.retrieval import as_of_filters
 from index.store import Store
 
+from . import chat
 from . import realtimeqa as rq
 from .common import SHARED, read_jsonl, seed_engine, table, write_json
 
@@ -139,6 +144,49 @@ def run_seed() -> dict:
     return {"seed questions": f"{correct}/{len(qa)}", "seed follow-ups": f"{right}/{len(followups)}"}
 
 
+def run_chat(answer: dict) -> dict:
+    config = config_from_dict({"corpus": {"path": str(chat.corpus())},
+                               "chroma": {"path": str(chat.cache_dir() / "chroma")}, "answer": answer},
+                              base_dir=chat.cache_dir())
+    print(build_index(config, progress=False).summary(), file=sys.stderr)
+    engine = Engine(config)
+    tallies: dict[str, chat.Tally] = {}
+    records = []
+    for case in chat.cases():
+        answers: list = []
+        seconds = []
+        for turn in case.turns:
+            start = time.perf_counter()
+            answers.append(engine.answer(turn["question"], history=answers, as_of=case.as_of))
+            seconds.append(time.perf_counter() - start)
+        rights = []
+        for key in [case.part, "all"] + [f"{case.part}: {c}" for c in chat.categories(case)]:
+            rights = tallies.setdefault(key, chat.Tally()).add(case, answers, seconds)
+        records.append({"id": case.id, "part": case.part, "right": rights,
+                        "answers": [a.to_json() | {"confidence": a.confidence, "signals": a.signals,
+                                                   "query": a.query, "reason": a.reason}
+                                    for a in answers]})
+    return {"rows": {k: t.row() for k, t in tallies.items()}, "records": records,
+            "answer_overrides": answer}
+
+
+CHAT_COLUMNS = ["questions", "correct", "answerable correct", "false abstention",
+                "abstention (unanswerable)", "time groups", "follow-ups", "turns", "answer chars",
+                "median s"]
+
+
+def chat_report(result: dict) -> str:
+    rows = result["rows"]
+    main = [[k] + [rows[k].get(c) if rows[k].get(c) is not None else "" for c in CHAT_COLUMNS]
+            for k in ("tune", "score", "all")]
+    detail = [[k] + [rows[k].get(c) if rows[k].get(c) is not None else "" for c in CHAT_COLUMNS]
+              for k in sorted(rows) if ":" in k]
+    return (f"Chat dev set: tuned on {', '.join(chat.TUNE_STORIES)}; "
+            f"scored only: {', '.join(chat.SCORE_STORIES)}\n\n"
+            + table(["part"] + CHAT_COLUMNS, main) + "\n\nBy category\n\n"
+            + table(["part: category"] + CHAT_COLUMNS, detail))
+
+
 def report(result: dict) -> str:
     columns = ["hit@1", "hit@5", "mrr", "containment", "[1] gold", "abstention (gold removed)",
                "false abstention", "markers valid", "answer chars", "median s", "p95 s"]
@@ -152,7 +200,7 @@ def report(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("set", choices=["realtimeqa", "seed"])
+    parser.add_argument("set", choices=["realtimeqa", "seed", "chat"])
     parser.add_argument("--split", choices=["dev", "test"], default="dev")
     parser.add_argument("--sample", type=int, default=0, help="ask only this many questions, spread out")
     parser.add_argument("--min-confidence", type=float, help="override [answer] min_confidence")
@@ -166,6 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     answer = {key: json.loads(value) for key, value in (a.split("=", 1) for a in args.answer)}
     if args.min_confidence is not None:
         answer["min_confidence"] = args.min_confidence
+    if args.set == "chat":
+        result = run_chat(answer)
+        print(chat_report(result))
+        # Per-question records hold the answers' passages (third-party text): they stay in the cache.
+        (chat.cache_dir() / "eval-chat-records.json").write_text(json.dumps(result), encoding="utf-8")
+        summary = {k: v for k, v in result.items() if k != "records"}
+        print(f"written: {write_json('eval-chat', summary)} (per question: {chat.cache_dir()})")
+        return 0
     result = run_realtimeqa(args.split, args.sample, answer, not args.no_baselines)
     result["seed"] = run_seed()
     print(report(result))
