@@ -92,3 +92,9 @@ def button_data(call: Call) -> str | None:
     markup = call.params.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or []
     return rows[0][0]["callback_data"] if rows else None
+
+
+def buttons(call: Call) -> dict[str, str]:
+    """Every inline button of a message: its label -> its callback data."""
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard") or []
+    return {b["text"]: b["callback_data"] for row in rows for b in row}

@@ -31,6 +31,7 @@ TEXT_ONLY = "I can only read text: please type your question."
 NO_SOURCES = "There is no answer in this conversation yet: ask a question first."
 TOO_OLD = "That answer is too old to show its sources; please ask again."
 ADMINS_ONLY = "Only the bot's admins can use that command."
+THANKS = "Thanks: your feedback is noted."
 BROKEN = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -92,8 +93,11 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     answer = reply.answer
     markup = None
     if answer.citations:
-        button = InlineKeyboardButton("Sources", callback_data=f"src:{reply.answer_id}")
-        markup = InlineKeyboardMarkup([[button]])
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton("Sources", callback_data=f"src:{reply.answer_id}"),
+            InlineKeyboardButton("👍", callback_data=f"fb:up:{reply.answer_id}"),
+            InlineKeyboardButton("👎", callback_data=f"fb:down:{reply.answer_id}"),
+        ]])
     group = message.chat.type != "private"
     await send_blocks(context.bot, message.chat_id, answer_blocks(answer), thread_id=_thread(message),
                       reply_to=message.message_id if group else None, markup=markup)
@@ -154,6 +158,15 @@ async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     message = query.message
     await send_blocks(context.bot, message.chat_id, passage_blocks(answer),
                       thread_id=message.message_thread_id, reply_to=message.message_id)
+
+
+async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍 or 👎 under an answer: stored with the answer, acknowledged to the presser alone."""
+    query = update.callback_query
+    _, rating, answer_id = (query.data or "").split(":", 2)
+    noted = isinstance(query.message, Message) and core(context).feedback(
+        _key(query.message), answer_id, query.from_user.id, rating)
+    await query.answer(THANKS if noted else TOO_OLD)
 
 
 async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
