@@ -35,6 +35,8 @@ RATINGS = ("up", "down")
 
 @dataclass(frozen=True)
 class Answered:
+    """An answer (perhaps "the coverage does not say"), remembered in its conversation."""
+
     answer: Answer
     answer_id: str  # what a Sources (or feedback) button carries
 
@@ -66,6 +68,8 @@ Reply = Answered | Invalid | Unavailable | Refused
 
 @dataclass(frozen=True)
 class Status:
+    """What an admin's stats command shows."""
+
     stats: Stats
     reindexing: bool
     last_build: BuildReport | None
