@@ -1,4 +1,4 @@
-"""`python -m bot --config PATH`: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else the terminal chat."""
+"""`python -m bot`: the Telegram bot with TELEGRAM_BOT_TOKEN, else the terminal chat; `feedback`: ratings."""
 
 import sys
 

@@ -28,6 +28,7 @@ class CoverageService:
         self._builds = ThreadPoolExecutor(1, thread_name_prefix="reindex")
         self._reindexing = asyncio.Lock()
         self._in_flight = 0
+        self.last_build: BuildReport | None = None  # the last reindex's report, whoever asked for it
 
     async def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
         self._in_flight += 1
@@ -51,6 +52,7 @@ class CoverageService:
         async with self._reindexing:
             report = await self._run(self._builds, build_index, self.config, progress=False)
             await self._run(self._builds, self.engine.reload)
+            self.last_build = report
             return report
 
     def close(self) -> None:

@@ -1,40 +1,47 @@
-"""The terminal chat: the same engine and conversation as the Telegram bot, on stdin/stdout."""
+"""The terminal chat: the same chat core and conversation memory as the Telegram bot, on stdin/stdout."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections import deque
 from typing import TextIO
 
-from index import Answer, Engine, QuestionError, render_text
+from index import Config, Engine, render_text
+
+from .chat import Answered, ChatService
 
 PROMPT = "you> "
 HELP = ("Ask about the coverage; follow-up questions use the last answers. "
         "/new starts afresh, /quit (or Ctrl-D) leaves.")
+KEY = ("terminal",)  # one conversation: whoever sits at this terminal
 
 
-def chat(engine: Engine, history_turns: int, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    history: deque[Answer] = deque(maxlen=history_turns)
+def open_chat(engine: Engine, config: Config) -> ChatService:
+    return ChatService.open(engine, config, "terminal")
+
+
+def chat(core: ChatService, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    """Read questions line by line until /quit or the end of input."""
+    asyncio.run(_chat(core, stdin, stdout))
+
+
+async def _chat(core: ChatService, stdin: TextIO, stdout: TextIO) -> None:
     interactive = stdin.isatty()
     print(HELP, file=stdout)
     while True:
         if interactive:
             stdout.write(PROMPT)
             stdout.flush()
-        line = stdin.readline()
+        line = stdin.readline()  # blocking is fine: nothing else runs in this loop
         if not line or line.strip() in ("/quit", "/exit"):
             return
         if line.strip() == "/new":
-            history.clear()
+            core.reset(KEY)
             print("Started afresh.", file=stdout)
             continue
         if not line.strip():
             continue
-        try:
-            answer = engine.answer(line, history=tuple(history))
-        except QuestionError as exc:
-            print(exc, file=stdout)
-            continue
-        history.append(answer)
-        print(render_text(answer), end="\n\n", file=stdout)
+        reply = await core.ask(KEY, line)
+        text = render_text(reply.answer) if isinstance(reply, Answered) else reply.message
+        print(text, end="\n\n", file=stdout)
         stdout.flush()

@@ -93,6 +93,16 @@ class Answer:
         return {"question": self.question, "answer": self.text, "abstained": self.abstained,
                 "citations": [c.to_json() for c in self.citations]}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Answer:
+        """What to_json wrote, read back (a front end's stored answers); "reason" is read if present."""
+        def epoch(iso: str | None) -> int | None:
+            return None if iso is None else int(datetime.fromisoformat(iso).timestamp())
+
+        citations = tuple(Citation(**{**c, "published": epoch(c["published"])}) for c in data["citations"])
+        return cls(question=data["question"], text=data["answer"], abstained=data["abstained"],
+                   citations=citations, reason=data.get("reason"))
+
 
 @dataclass
 class _Candidate:

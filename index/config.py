@@ -72,8 +72,19 @@ class TelegramConfig:
     webhook_url: str = ""  # webhook mode when set; long polling otherwise
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8443
+
+
+@dataclass(frozen=True)
+class ConversationConfig:
+    """Follow-up memory, the same for every front end."""
+
     history_turns: int = 4
     history_minutes: float = 30.0
+
+
+@dataclass(frozen=True)
+class StateConfig:
+    path: Path = Path(".index/state.sqlite")  # conversations, Sources answers, feedback, refusals
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,8 @@ class Config:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     answer: AnswerConfig = field(default_factory=AnswerConfig)
+    conversation: ConversationConfig = field(default_factory=ConversationConfig)
+    state: StateConfig = field(default_factory=StateConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
 
     @property
@@ -180,4 +193,5 @@ def _resolve(config: Config, base_dir: Path) -> Config:
         chroma=dataclasses.replace(config.chroma, path=absolute(config.chroma.path),
                                    keyword_cache=absolute(config.chroma.keyword_cache)),
         embedding=dataclasses.replace(config.embedding, model=absolute(config.embedding.model)),
+        state=dataclasses.replace(config.state, path=absolute(config.state.path)),
     )

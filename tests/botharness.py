@@ -5,12 +5,14 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bot.logs import setup_logging
-from bot.service import CoverageService
-from bot.telegram_app import build_application, register_commands
+from bot.telegram.app import build_application, open_chat, register_commands
 from index import Engine, TelegramConfig
+from index.config import StateConfig
 
 from .standin import BotApiStandIn, Call
 
@@ -18,21 +20,30 @@ BOT = "@coverage_test_bot"
 
 
 class BotHarness:
-    """One bot over one engine; `ask()` pushes a message and returns the bot's new replies."""
+    """One bot over one engine; `ask()` pushes a message and returns the bot's new replies.
 
-    def __init__(self, engine: Engine, **telegram: Any) -> None:
+    Its state is a fresh SQLite file unless `state` names one (a restart: the same file again).
+    """
+
+    def __init__(self, engine: Engine, state: Path | None = None, standin: BotApiStandIn | None = None,
+                 **telegram: Any) -> None:
         self.engine = engine
         self.telegram = telegram
-        self.standin = BotApiStandIn()
+        self._tmp = None if state else tempfile.TemporaryDirectory(prefix="botstate-")
+        self.state_path = state or Path(self._tmp.name) / "state.sqlite"
+        self._own_standin = standin is None
+        self.standin = standin or BotApiStandIn()
         self.log = io.StringIO()
 
     async def __aenter__(self) -> BotHarness:
-        base_url = await self.standin.start()
+        base_url = await self.standin.start() if self._own_standin else self.standin.base_url
         settings = TelegramConfig(**{"base_url": base_url, **self.telegram})
-        self.config = dataclasses.replace(self.engine.config, telegram=settings)
-        self.service = CoverageService(self.engine, self.config)
+        self.config = dataclasses.replace(self.engine.config, telegram=settings,
+                                          state=StateConfig(self.state_path))
+        self.chat = open_chat(self.engine, self.config)
+        self.service = self.chat.service
         self._log_handler = setup_logging(self.standin.token, stream=self.log)
-        self.app = build_application(self.service, self.standin.token)
+        self.app = build_application(self.chat, settings, self.standin.token)
         await self.app.initialize()
         await register_commands(self.app)  # what run_polling() does through post_init
         await self.app.start()
@@ -43,8 +54,11 @@ class BotHarness:
         await self.app.updater.stop()
         await self.app.stop()
         await self.app.shutdown()
-        self.service.close()
-        await self.standin.stop()
+        self.chat.close()
+        if self._own_standin:
+            await self.standin.stop()
+        if self._tmp:
+            self._tmp.cleanup()
         logging.getLogger().removeHandler(self._log_handler)
 
     async def ask(self, chat_id: int, text: str | None, user_id: int | None = None, *, expect: int = 1,
@@ -78,3 +92,9 @@ def button_data(call: Call) -> str | None:
     markup = call.params.get("reply_markup") or {}
     rows = markup.get("inline_keyboard") or []
     return rows[0][0]["callback_data"] if rows else None
+
+
+def buttons(call: Call) -> dict[str, str]:
+    """Every inline button of a message: its label -> its callback data."""
+    rows = (call.params.get("reply_markup") or {}).get("inline_keyboard") or []
+    return {b["text"]: b["callback_data"] for row in rows for b in row}

@@ -40,3 +40,16 @@ def test_server_mode_when_host_is_set(tmp_path: Path) -> None:
     path.write_text("[chroma]\nhost = '127.0.0.1'\nport = 8123\n", encoding="utf-8")
     config = load_config(path)
     assert config.server_mode and config.chroma.port == 8123
+
+
+def test_conversation_and_state_sections(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[conversation]\nhistory_turns = 2\nhistory_minutes = 5\n[state]\npath = 'db/s.sqlite'\n",
+                    encoding="utf-8")
+    config = load_config(path)
+    assert (config.conversation.history_turns, config.conversation.history_minutes) == (2, 5.0)
+    assert config.state.path == tmp_path / "db" / "s.sqlite"
+    assert load_config(ROOT / "config.toml").state.path == ROOT / ".index" / "state.sqlite"
+    path.write_text("[telegram]\nhistory_turns = 2\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[telegram\] history_turns"):
+        load_config(path)

@@ -6,7 +6,7 @@ from html import escape
 
 import pytest
 
-from bot.formatting import MAX_MESSAGE, answer_blocks, pack, passage_blocks, split_raw
+from bot.telegram.formatting import MAX_MESSAGE, answer_blocks, pack, passage_blocks, split_raw
 from index import Answer, Citation
 
 from .standin import html_to_plain

@@ -6,11 +6,13 @@ import asyncio
 
 import pytest
 
-from bot import handlers
-from bot.delivery import TYPING_AFTER, typing
+from bot.chat import EMPTY
+from bot.telegram import handlers
+from bot.telegram.delivery import TYPING_AFTER, typing
 
 from .botharness import BOT, BotHarness, button_data, text_of
 from .conftest import SHARED, read_jsonl
+from .standin import BotApiStandIn
 
 ADMIN = 42
 GROUP = -1001
@@ -146,7 +148,7 @@ async def test_bad_inputs_get_short_clear_replies(tg):
     [huge] = await tg.ask(12, "why " * 600)
     assert "2399 characters" in text_of(huge) and "under 2000" in text_of(huge)
     [mention_only] = await tg.ask(GROUP, BOT, 5, chat_type="supergroup")
-    assert text_of(mention_only) == handlers.EMPTY
+    assert text_of(mention_only) == EMPTY
     [unknown] = await tg.ask(12, "/frobnicate")
     assert "/help" in text_of(unknown)
     assert await tg.silent(GROUP, None, 5, chat_type="supergroup", photo=True)
@@ -160,3 +162,27 @@ async def test_start_and_help(tg):
     assert "/reindex" not in text_of(start)
     [admin_help] = await tg.ask(ADMIN, "/help")
     assert "/reindex" in text_of(admin_help)
+
+
+async def test_a_restart_keeps_conversations_and_sources_buttons(seed_engine, tmp_path):
+    state, standin = tmp_path / "state.sqlite", BotApiStandIn()
+    follow_up = "What does he say Moscow wants in Kazakhstan?"
+    await standin.start()
+    try:
+        async with BotHarness(seed_engine, state=state, standin=standin) as tg:
+            [asked] = await tg.ask(60, "Who is Stanislav Pritchin?")
+            await tg.ask(61, "Who is Stanislav Pritchin?")
+            [expected] = await tg.ask(61, follow_up)
+            [fresh] = await tg.ask(62, follow_up)
+        assert text_of(expected) != text_of(fresh)
+        async with BotHarness(seed_engine, state=state, standin=standin) as tg:
+            before = len(standin.sent(60))
+            await tg.press(60, 60, asked.result["message_id"], button_data(asked))
+            [passages] = await tg.replies(60, before)
+            assert "<blockquote>" in passages.params["text"]
+            [after] = await tg.ask(60, follow_up)
+            assert text_of(after) == text_of(expected)
+            await standin.quiet(0.5)
+            assert len(standin.sent(60)) == before + 2  # nothing from before the restart again
+    finally:
+        await standin.stop()

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from bot import handlers
+from bot.telegram import handlers
 
 from .botharness import BotHarness, button_data, text_of
 from .conftest import SEED, jsonl_engine, make_config, write_jsonl

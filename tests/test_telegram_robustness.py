@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from bot import handlers
+from bot.chat import REFUSAL
+from bot.telegram import handlers
 
 from .botharness import BOT, BotHarness, text_of
 from .conftest import SHARED, read_jsonl
@@ -94,7 +95,7 @@ async def test_delivery_failure_is_logged_without_the_token_and_the_user_is_told
 async def test_allowlists_refuse_politely_once_and_reveal_nothing(seed_engine):
     async with BotHarness(seed_engine, allowed_users=(5,), allowed_chats=(-200,), admins=(6,)) as tg:
         [refusal] = await tg.ask(9, "How many people have been detained?")
-        assert text_of(refusal) == handlers.REFUSAL
+        assert text_of(refusal) == REFUSAL
         assert await tg.silent(9, "How many people have been detained?")
         [answer] = await tg.ask(5, "How many people have been detained?")
         assert "3,000" in text_of(answer)
@@ -105,7 +106,7 @@ async def test_allowlists_refuse_politely_once_and_reveal_nothing(seed_engine):
         assert "3,000" in text_of(in_allowed_chat)
         assert await tg.silent(-300, "how many people have been detained?", 9, chat_type="group")
         [group_refusal] = await tg.ask(-300, f"{BOT} how many detained?", 9, chat_type="group")
-        assert text_of(group_refusal) == handlers.REFUSAL
+        assert text_of(group_refusal) == REFUSAL
         assert await tg.silent(-300, "/sources", 9, chat_type="group")
         assert "3,000" not in "".join(text_of(c) for c in tg.standin.sent(9) + tg.standin.sent(-300))
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
 from index import Answer, Citation
 
+from ..text import split_text
+
 MAX_MESSAGE = 4096
 # A raw piece's escaped text stays under this, leaving room for the tags around it.
 PIECE_BUDGET = 3500
-_BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+"))
 
 
 @dataclass(frozen=True)
@@ -63,26 +63,7 @@ def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[Block]:
 
 def split_raw(text: str, budget: int = PIECE_BUDGET) -> list[str]:
     """Cut plain text at paragraph, then sentence, then word boundaries so each escaped piece fits."""
-    if len(escape(text)) <= budget:
-        return [text]
-    for pattern in _BREAKS:
-        parts = [p for p in pattern.split(text) if p.strip()]
-        if len(parts) > 1:
-            sep = "\n\n" if pattern is _BREAKS[0] else " "
-            return _regroup(parts, sep, budget)
-    # One unbroken run of characters: cut it where it must be cut.
-    step = max(1, budget // 5)  # escaping at most quintuples a character ("&" -> "&amp;")
-    return [text[i:i + step] for i in range(0, len(text), step)]
-
-
-def _regroup(parts: list[str], sep: str, budget: int) -> list[str]:
-    out: list[str] = []
-    for part in parts:
-        if out and len(escape(out[-1] + sep + part)) <= budget:
-            out[-1] += sep + part
-        else:
-            out.extend(split_raw(part, budget))
-    return out
+    return split_text(text, escape, budget)
 
 
 def _source_line(c: Citation) -> tuple[str, str]:

@@ -1,11 +1,14 @@
-"""Builds the python-telegram-bot Application: handlers, rate limiter, per-chat ordering, commands."""
+"""The python-telegram-bot Application, built and run: handlers, rate limiter, per-chat order, menus."""
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import sys
 
 from telegram import BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -16,10 +19,12 @@ from telegram.ext import (
     filters,
 )
 
+from index import Config, Engine, TelegramConfig
+
+from ..chat import ChatService
+from ..logs import setup_logging
 from . import handlers
-from .conversations import Conversations
 from .delivery import ChatOrderedProcessor, RetryingRateLimiter
-from .service import CoverageService
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +41,15 @@ ADMIN_COMMANDS = [
 ]
 
 
-def build_application(service: CoverageService, token: str) -> Application:
+def open_chat(engine: Engine, config: Config) -> ChatService:
+    """The chat core with Telegram's allowlists and admins."""
+    settings = config.telegram
+    return ChatService.open(engine, config, "telegram", admins=settings.admins,
+                            allowed_users=settings.allowed_users, allowed_places=settings.allowed_chats)
+
+
+def build_application(chat: ChatService, settings: TelegramConfig, token: str) -> Application:
     """The bot, ready for run_polling() or run_webhook(); talks to `[telegram] base_url`."""
-    settings = service.config.telegram
     app = (
         ApplicationBuilder()
         .token(token)
@@ -48,9 +59,7 @@ def build_application(service: CoverageService, token: str) -> Application:
         .post_init(register_commands)
         .build()
     )
-    app.bot_data.update(
-        service=service, settings=settings,
-        conversations=Conversations(settings.history_turns, settings.history_minutes))
+    app.bot_data["chat"] = chat
     add_handlers(app)
     return app
 
@@ -67,6 +76,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("reindex", handlers.reindex, filters=new_message))
     app.add_handler(CommandHandler("stats", handlers.stats, filters=new_message))
     app.add_handler(CallbackQueryHandler(handlers.sources_button, pattern=r"^src:"))
+    app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:(up|down):"))
     text = new_message & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, handlers.private_text))
     app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, handlers.group_text))
@@ -80,7 +90,34 @@ async def register_commands(app: Application) -> None:
     """The command menu: everyone's, and the admins' with /reindex and /stats."""
     try:
         await app.bot.set_my_commands(COMMANDS)
-        for admin in app.bot_data["settings"].admins:
-            await app.bot.set_my_commands(COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(admin))
+        for admin in sorted(handlers.core(app).access.admins):
+            await app.bot.set_my_commands(COMMANDS + ADMIN_COMMANDS, scope=BotCommandScopeChat(int(admin)))
     except TelegramError as exc:  # a missing menu is no reason not to answer
         log.warning("could not register the command menu: %s", exc)
+
+
+def main(config: Config, token: str) -> int:
+    """Long polling by default; a webhook (with a secret token) when `[telegram] webhook_url` is set."""
+    # The webhook secret is ours alone: we hand it to Telegram and check it on every call.
+    webhook_secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
+    setup_logging(token, webhook_secret)
+    settings = config.telegram
+    chat = open_chat(Engine(config), config)
+    app = build_application(chat, settings, token)
+    try:
+        if settings.webhook_url:
+            app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
+                            url_path="telegram", webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
+                            secret_token=webhook_secret, allowed_updates=Update.ALL_TYPES)
+        else:
+            app.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        print(f"error: the Bot API at {settings.base_url} rejected TELEGRAM_BOT_TOKEN; "
+              "check it with @BotFather", file=sys.stderr)
+        return 3
+    except NetworkError as exc:  # start-up only: once running, PTB retries network errors itself
+        print(f"error: cannot reach the Bot API at {settings.base_url}: {exc}", file=sys.stderr)
+        return 3
+    finally:
+        chat.close()
+    return 0

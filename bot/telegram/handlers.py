@@ -1,4 +1,4 @@
-"""The Telegram handlers: one async function per command or kind of message."""
+"""The Telegram handlers: one async function per command or kind of message, over the chat core."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.error import TelegramError
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from index import CoverageError, QuestionError, TelegramConfig
+from index import CoverageError
 
-from .conversations import Conversations, Key
+from ..chat import REFUSAL, Answered, ChatService, Key, Refused
 from .delivery import send_blocks, typing
 from .formatting import Block, answer_blocks, passage_blocks
-from .service import CoverageService
 
 log = logging.getLogger(__name__)
 
@@ -28,26 +27,17 @@ HELP = ("Ask me about the news coverage I hold, in plain words, e.g. “how many
         "/new – forget this conversation\n/help – this text")
 ADMIN_HELP = "\n\nAdmins: /reindex – rebuild from the corpus; /stats – what the index holds"
 ASK_USAGE = "Put the question after the command, e.g. /ask how many people were detained?"
-EMPTY = "Ask me a question in words, e.g. “how many people were detained?”"
 TEXT_ONLY = "I can only read text: please type your question."
 NO_SOURCES = "There is no answer in this conversation yet: ask a question first."
 TOO_OLD = "That answer is too old to show its sources; please ask again."
-REFUSAL = "Sorry, this bot is only for its team's members, so I can't answer you here."
 ADMINS_ONLY = "Only the bot's admins can use that command."
+THANKS = "Thanks: your feedback is noted."
 BROKEN = "Sorry, something went wrong on my side. Please try again in a moment."
-NO_INDEX = "I can't reach the coverage right now, so I can't answer. The admins can see why in the logs."
 
 
-def _service(context: ContextTypes.DEFAULT_TYPE) -> CoverageService:
-    return context.bot_data["service"]
-
-
-def _conversations(context: ContextTypes.DEFAULT_TYPE) -> Conversations:
-    return context.bot_data["conversations"]
-
-
-def _settings(context: ContextTypes.DEFAULT_TYPE) -> TelegramConfig:
-    return context.bot_data["settings"]
+def core(context: ContextTypes.DEFAULT_TYPE | Application) -> ChatService:
+    """The chat core: the only thing the handlers keep in bot_data."""
+    return context.bot_data["chat"]
 
 
 def _thread(message: Message) -> int | None:
@@ -87,28 +77,27 @@ def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
             or _replies_to_me(message, context.bot.id))
 
 
+def _user_id(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
+
+
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     message = update.effective_message
-    if not question.strip():
-        await _say(update, context, EMPTY)
+    chat = core(context)
+    async with typing(context.bot, message.chat_id, _thread(message), busy=chat.busy):
+        reply = await chat.ask(_key(message), question, _user_id(update), message.chat_id)
+    if not isinstance(reply, Answered):
+        if not isinstance(reply, Refused) or reply.tell:
+            await _say(update, context, reply.message)
         return
-    key = _key(message)
-    conversations = _conversations(context)
-    service = _service(context)
-    async with typing(context.bot, message.chat_id, _thread(message), busy=service.busy):
-        try:
-            answer = await service.answer(question, conversations.history(key))
-        except QuestionError as exc:
-            await _say(update, context, str(exc))
-            return
-        except CoverageError:
-            log.exception("cannot answer: the index is unavailable")
-            await _say(update, context, NO_INDEX)
-            return
-    answer_id = conversations.add(key, answer)
+    answer = reply.answer
     markup = None
     if answer.citations:
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Sources", callback_data=f"src:{answer_id}")]])
+        markup = InlineKeyboardMarkup([[
+            InlineKeyboardButton("Sources", callback_data=f"src:{reply.answer_id}"),
+            InlineKeyboardButton("👍", callback_data=f"fb:up:{reply.answer_id}"),
+            InlineKeyboardButton("👎", callback_data=f"fb:down:{reply.answer_id}"),
+        ]])
     group = message.chat.type != "private"
     await send_blocks(context.bot, message.chat_id, answer_blocks(answer), thread_id=_thread(message),
                       reply_to=message.message_id if group else None, markup=markup)
@@ -150,7 +139,7 @@ async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    answer = _conversations(context).last(_key(update.effective_message))
+    answer = core(context).sources(_key(update.effective_message))
     if answer is None:
         await _say(update, context, NO_SOURCES)
         return
@@ -159,8 +148,10 @@ async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    answer = _conversations(context).get((query.data or "").removeprefix("src:"))
-    if answer is None or not isinstance(query.message, Message):
+    answer = None
+    if isinstance(query.message, Message):  # the button's message is in the conversation it answered
+        answer = core(context).sources(_key(query.message), (query.data or "").removeprefix("src:"))
+    if answer is None:
         await query.answer(TOO_OLD)
         return
     await query.answer()
@@ -169,47 +160,55 @@ async def sources_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
                       thread_id=message.message_thread_id, reply_to=message.message_id)
 
 
+async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """👍 or 👎 under an answer: stored with the answer, acknowledged to the presser alone."""
+    query = update.callback_query
+    _, rating, answer_id = (query.data or "").split(":", 2)
+    noted = isinstance(query.message, Message) and core(context).feedback(
+        _key(query.message), answer_id, query.from_user.id, rating)
+    await query.answer(THANKS if noted else TOO_OLD)
+
+
 async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    _conversations(context).forget(_key(update.effective_message))
+    core(context).reset(_key(update.effective_message))
     await _say(update, context, "Started afresh: the next question will not lean on earlier answers.")
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    stats = await _service(context).stats()
+    stats = await core(context).about()
     newest = _when(stats.newest)
     covers = (f"I hold {_count(stats.articles, 'article')} with {_count(stats.posts, 'post')}"
               + (f"; the newest update is from {newest}." if newest else "; their dates are not known."))
-    admin = update.effective_user and update.effective_user.id in _settings(context).admins
+    admin = core(context).access.is_admin(_user_id(update))
     await _say(update, context, f"{covers}\n\n{HELP}" + (ADMIN_HELP if admin else ""))
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    admin = update.effective_user and update.effective_user.id in _settings(context).admins
+    admin = core(context).access.is_admin(_user_id(update))
     await _say(update, context, HELP + (ADMIN_HELP if admin else ""))
 
 
 async def only_admins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before the admin commands (group -1): anyone else is told no, and stopped there."""
-    if update.effective_user and update.effective_user.id in _settings(context).admins:
+    if core(context).access.is_admin(_user_id(update)):
         return
     await _say(update, context, ADMINS_ONLY)
     raise ApplicationHandlerStop
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    service = _service(context)
-    s = await service.stats()
+    status = await core(context).status()
+    s = status.stats
     lines = [f"Articles: {s.articles}", f"Posts: {s.posts}", f"Chunks: {s.chunks}",
              f"Newest update: {_when(s.newest) or 'unknown'}",
-             f"Reindexing now: {'yes' if service.reindexing else 'no'}"]
-    if report := context.bot_data.get("last_build"):
+             f"Reindexing now: {'yes' if status.reindexing else 'no'}"]
+    if report := status.last_build:
         lines.append(f"Last /reindex: {report.summary()}")
     await _say(update, context, "\n".join(lines))
 
 
 async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    service = _service(context)
-    if service.reindexing:
+    if core(context).reindexing:
         await _say(update, context, "A reindex is already running; I'll say when it is done.")
         return
     await _say(update, context, "Reindexing the corpus. I keep answering from the current index meanwhile.")
@@ -219,12 +218,11 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def _reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
-        report = await _service(context).reindex()
+        report = await core(context).reindex()
     except CoverageError as exc:
         log.exception("reindex failed")
         await _say(update, context, f"The reindex failed: {exc}. Answers still come from the old index.")
         return
-    context.bot_data["last_build"] = report
     problems = f"\n{len(report.problems)} file(s) skipped: " + "; ".join(report.problems[:5]) \
         if report.problems else ""
     await _say(update, context, f"Reindexed: {report.summary()}.{problems}")
@@ -232,29 +230,18 @@ async def _reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs first (group -2): outside the allowlists, one polite refusal, then nothing at all."""
-    settings = _settings(context)
-    user = update.effective_user.id if update.effective_user else None
+    access = core(context).access
+    user = _user_id(update)
     chat = update.effective_chat.id if update.effective_chat else None
-    if allowed(settings, user, chat):
+    if access.allowed(user, chat):
         return
-    refused: set = context.bot_data.setdefault("refused", set())
     if update.callback_query:
         await update.callback_query.answer(REFUSAL)
-    elif (update.effective_message and (chat, user) not in refused
-          and _addressed(update.effective_message, context)):
-        if len(refused) > 100_000:  # bounded memory; at worst someone is refused twice
-            refused.clear()
-        refused.add((chat, user))
+    elif (update.effective_message and _addressed(update.effective_message, context)
+          and access.refuse_once(user, chat)):
         await _say(update, context, REFUSAL)
     log.info("refused an update from user %s in chat %s", user, chat)
     raise ApplicationHandlerStop
-
-
-def allowed(settings: TelegramConfig, user: int | None, chat: int | None) -> bool:
-    """Open when both allowlists are empty; otherwise listed users anywhere, anyone in listed chats."""
-    if not settings.allowed_users and not settings.allowed_chats:
-        return True
-    return user in settings.allowed_users or user in settings.admins or chat in settings.allowed_chats
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

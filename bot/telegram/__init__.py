@@ -1,0 +1,1 @@
+"""The Telegram front end (python-telegram-bot): handlers, delivery and HTML formatting over the chat core."""
