@@ -1,11 +1,14 @@
-"""Fit the answer confidence and its abstention threshold on RealTime QA dev, and check the seed set.
+"""Fit the answer confidence and its abstention threshold on chat-like data, and check the seed set.
 
+    python -m bench.eval chat --answer min_confidence=0
     python -m bench.eval realtimeqa --split dev --sample 400 --min-confidence 0 --no-baselines
-    python -m bench.calibrate ~/.cache/coverage-bot/realtimeqa/eval-dev-sample400-records.json
+    python -m bench.calibrate
 
-Positives: answerable dev questions asked of the full corpus. Negatives: the same questions asked
-with their gold passages removed. A logistic regression over the best sentence's signals gives the
-weights (to copy into index/answer.py); the threshold is the one that keeps false abstention at 5%.
+Positives: answers that were right, from the chat dev set's tuning stories and from RealTime QA
+dev. Negatives: the chat tuning part's unanswerable questions, and the RealTime QA questions asked
+with their gold passages removed. The chat set's scoring stories are never read here. A logistic
+regression over the best sentence's signals gives the weights (to copy into index/answer.py,
+with the model it was fitted with); the threshold keeps false abstention at 5% of the positives.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ import numpy as np
 
 from index.answer import confidence
 
+from . import chat
 from .common import SHARED, read_jsonl, seed_engine
+from .realtimeqa import cache_dir
 
-FEATURES = ("cosine", "coverage", "passage_share", "rank")
+# Only signals that mean the same on any corpus: no passage rank, no score share.
+FEATURES = ("cosine", "coverage", "typed", "unknown", "rarest", "passage_coverage")
 FALSE_ABSTENTION = 0.05
 
 
@@ -30,14 +36,37 @@ def matrix(signals: list[dict], features: tuple[str, ...]) -> np.ndarray:
 
 
 def fit(pos: np.ndarray, neg: np.ndarray, steps: int = 40000, l2: float = 0.01) -> np.ndarray:
-    """Weights (one per feature, then the bias) of a plain logistic regression."""
+    """Weights (one per feature, then the bias) of a plain logistic regression, classes weighed equally."""
     x = np.c_[np.vstack([pos, neg]), np.ones(len(pos) + len(neg))]
     y = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    weight = np.r_[np.full(len(pos), 0.5 / len(pos)), np.full(len(neg), 0.5 / len(neg))]
     w = np.zeros(x.shape[1])
     for _ in range(steps):
         p = 1 / (1 + np.exp(-x @ w))
-        w += 0.5 * (x.T @ (y - p) / len(y) - l2 * np.r_[w[:-1], 0.0])
+        w += 0.5 * (x.T @ (weight * (y - p)) - l2 * np.r_[w[:-1], 0.0])
     return w
+
+
+def chat_signals(path: Path) -> tuple[list[dict], list[dict]]:
+    """(right answers, unanswerable questions) of the tuning part's single questions."""
+    cases = {c.id: c for c in chat.cases()}
+    pos, neg = [], []
+    for r in json.loads(path.read_text(encoding="utf-8"))["records"]:
+        case = cases[r["id"]]
+        if case.part != "tune" or case.followup:
+            continue
+        signals = r["answers"][0]["signals"]
+        if not case.answerable:
+            neg.append(signals)
+        elif r["right"][0]:
+            pos.append(signals)
+    return pos, neg
+
+
+def realtimeqa_signals(path: Path) -> tuple[list[dict], list[dict]]:
+    result = json.loads(path.read_text(encoding="utf-8"))
+    pos = [r["signals"] for r in result["records"] if r["answer_in_context"] and r["contained"]]
+    return pos, [r["signals"] for r in result["removed_records"]]
 
 
 def seed_signals() -> tuple[list[dict], list[dict]]:
@@ -52,24 +81,32 @@ def seed_signals() -> tuple[list[dict], list[dict]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.calibrate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("results", type=Path, help="an eval JSON written with --min-confidence 0")
+    parser.add_argument("--chat", type=Path, default=chat.cache_dir() / "eval-chat-records.json")
+    parser.add_argument("--realtimeqa", type=Path,
+                        default=cache_dir() / "eval-dev-sample400-records.json")
     parser.add_argument("--features", help=f"comma-separated signals (default: {','.join(FEATURES)})")
     args = parser.parse_args(argv)
     features = tuple(args.features.split(",")) if args.features else FEATURES
-    result = json.loads(args.results.read_text(encoding="utf-8"))
-    pos = [r["signals"] for r in result["records"] if r["answer_in_context"]]
-    neg = [r["signals"] for r in result["removed_records"]]
-    w = fit(matrix(pos, features), matrix(neg, features))
+    chat_pos, chat_neg = chat_signals(args.chat)
+    rq_pos, rq_neg = realtimeqa_signals(args.realtimeqa)
+    # Each source weighs the same: RealTime QA has ten times the questions but is one benchmark.
+    pos = np.vstack([np.repeat(matrix(chat_pos, features), max(1, len(rq_pos) // len(chat_pos)), 0),
+                     matrix(rq_pos, features)])
+    neg = np.vstack([np.repeat(matrix(chat_neg, features), max(1, len(rq_neg) // len(chat_neg)), 0),
+                     matrix(rq_neg, features)])
+    w = fit(pos, neg)
     weights, bias = dict(zip(features, map(float, w[:-1]))), float(w[-1])
 
     def scores(signals: list[dict]) -> np.ndarray:  # exactly what the engine computes
         return np.array([confidence(s, weights, bias) for s in signals])
 
-    threshold = float(np.quantile(scores(pos), FALSE_ABSTENTION))
-    seed_pos, seed_neg = seed_signals()
+    threshold = float(np.quantile(np.r_[scores(chat_pos), scores(rq_pos)], FALSE_ABSTENTION))
     print("weights:", {k: round(v, 3) for k, v in weights.items()}, "bias:", round(bias, 3))
     print(f"threshold for {FALSE_ABSTENTION:.0%} false abstention: {threshold:.3f}")
-    print(f"dev abstention with gold removed: {(scores(neg) < threshold).mean():.3f}")
+    for name, p, n in (("chat tune", chat_pos, chat_neg), ("realtimeqa dev", rq_pos, rq_neg)):
+        print(f"{name}: {len(p)} right, {len(n)} negatives; false abstention "
+              f"{(scores(p) < threshold).mean():.3f}, abstention {(scores(n) < threshold).mean():.3f}")
+    seed_pos, seed_neg = seed_signals()
     print(f"seed: answerable lowest {scores(seed_pos).min():.3f}, "
           f"unanswerable highest {scores(seed_neg).max():.3f}")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from functools import lru_cache
@@ -46,6 +47,15 @@ def model_path(config: EmbeddingConfig) -> Path:
 
 
 @lru_cache(maxsize=4)
+def fingerprint(path: Path) -> str:
+    """A short hash of the model's config and tokenizer: what a calibration was fitted with."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "tokenizer.json"):
+        file = path / name
+        digest.update(file.read_bytes() if file.is_file() else b"")
+    return digest.hexdigest()[:16]
+
+
 def load_tokenizer(path: Path) -> TokenCounter:
     """The model's own tokenizer (tokenizer.json), light enough to load without torch."""
     from tokenizers import Tokenizer

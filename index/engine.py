@@ -6,17 +6,19 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
+import numpy as np
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from .answer import Answer, Citation, SentenceSynthesizer
+from .answer import CALIBRATED_WITH, Answer, Citation, SentenceSynthesizer
 from .bm25 import ChunkCorpus
 from .config import Config
-from .embedding import load_embed_model
+from .embedding import fingerprint, load_embed_model, model_path
 from .errors import QuestionError
 from .followup import contextualize
-from .retrieval import HybridRetrieval, RecencyPrior
+from .retrieval import HybridRetrieval, NearDuplicates, RecencyPrior
 from .store import Stats, Store
 from .terms import Rarity
 
@@ -29,6 +31,7 @@ class Engine:
     def __init__(self, config: Config, store: Store | None = None) -> None:
         self.config = config
         self.embed_model = load_embed_model(config.embedding)
+        _check_calibration(model_path(config.embedding))
         self._store = store or Store.open(config.chroma)
         self._lock = threading.Lock()
         self._load()
@@ -51,7 +54,7 @@ class Engine:
         question = check_question(question, self.config.answer.max_question_chars)
         with self._lock:
             retrieval, synthesizer = self._retrieval, self._synthesizer
-        query = contextualize(question, history)
+        query = contextualize(question, history, self._similarity)
         bundle = QueryBundle(query, embedding=self.embed_model.get_query_embedding(query))
         engine = RetrieverQueryEngine(
             retriever=retrieval.retriever(as_of),
@@ -59,7 +62,7 @@ class Engine:
             node_postprocessors=[RecencyPrior(
                 reference=as_of if as_of is not None else time.time(),
                 half_life_days=self.config.retrieval.recency_half_life_days,
-                floor=self.config.retrieval.recency_floor)],
+                floor=self.config.retrieval.recency_floor), NearDuplicates()],
         )
         response = engine.query(bundle)
         meta = response.metadata or {}
@@ -75,8 +78,20 @@ class Engine:
             signals=dict(meta.get("signals") or {}),
         )
 
+    def _similarity(self, phrase: str, others: list[str]) -> list[float]:
+        vectors = np.asarray(self.embed_model.get_text_embedding_batch([phrase, *others]))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return [float(x) for x in vectors[1:] @ vectors[0]]
+
     def stats(self) -> Stats:
         return self._store.stats()
+
+
+def _check_calibration(path: Path) -> None:
+    if fingerprint(path) != CALIBRATED_WITH["fingerprint"]:
+        log.warning("[embedding] model %s is not the one the answer confidence was calibrated with "
+                    "(%s): abstention may be off until `python -m bench.calibrate` is rerun for it",
+                    path, CALIBRATED_WITH["model"])
 
 
 def check_question(question: str, limit: int) -> str:

@@ -17,6 +17,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 from .bm25 import BM25ChunkRetriever, ChunkCorpus
 from .config import RetrievalConfig
 from .store import Store
+from .terms import terms
 
 DAY = 86400.0
 
@@ -86,3 +87,40 @@ class RecencyPrior(BaseNodePostprocessor):
             decay = 0.5 ** (age_days / self.half_life_days)
             item.score = (item.score or 0.0) * (self.floor + (1 - self.floor) * decay)
         return sorted(nodes, key=lambda n: n.score or 0.0, reverse=True)
+
+
+class NearDuplicates(BaseNodePostprocessor):
+    """Keeps one of each set of near-identical passages: the newest version, in the best place.
+
+    A live page republished each day repeats its posts; without this the same post, in
+    three days' versions, fills the top passages and crowds out everything else.
+    """
+
+    threshold: float = 0.8  # word-set overlap (Jaccard) above which two passages are one
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "NearDuplicates"
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore],
+                           query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        kept: list[tuple[set[str], NodeWithScore]] = []
+        for item in nodes:
+            words = set(terms(item.node.get_content()))
+            twin = next((i for i, (seen, _) in enumerate(kept) if _overlap(words, seen) >= self.threshold),
+                        None)
+            if twin is None:
+                kept.append((words, item))
+            elif _published(item) > _published(kept[twin][1]):
+                score = kept[twin][1].score  # the newer version takes the better place
+                kept[twin] = (words, NodeWithScore(node=item.node, score=score))
+        return [item for _, item in kept]
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _published(item: NodeWithScore) -> float:
+    meta = item.node.metadata
+    return float(meta["published"]) if meta.get("dated") else float("-inf")

@@ -17,13 +17,20 @@ _STOP = frozenset(STOPWORDS_EN) | {
     "many", "much", "did", "does", "do", "what", "which", "who", "whom", "whose", "when",
     "where", "why", "how", "according", "say", "says", "said", "tell", "told", "also",
 }
+STOPWORDS = _STOP
 _stemmer = Stemmer.Stemmer("english")
 
 NUMBER_WORDS = (r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                 r"twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|"
                 r"half|a third|a quarter)\b")
+_UNITS = r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
 _ANSWER_SHAPES = {
     "number": re.compile(NUMBER_WORDS, re.I),
+    # "How long" asks for a span ("about an hour", "80 minutes", "three months"), not a clock time.
+    "duration": re.compile(rf"\b(\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
+                           rf"eleven|twelve|twenty|thirty|forty|fifty|sixty|several|few|many|"
+                           rf"half an?|a couple of)[\s-]+(more\s+|full\s+)?{_UNITS}\b", re.I),
+    "age": re.compile(r"\b\d{1,3}\b|-year-old|\byears? old\b", re.I),
     "time": re.compile(
         r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|"
         r"march|april|may|june|july|august|september|october|november|december|yesterday|"
@@ -34,7 +41,9 @@ _ANSWER_SHAPES = {
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 _QUESTION_TYPES = (
     ("cause", re.compile(r"^\s*(why|what (started|caused|triggered|sparked|prompted|led to))\b", re.I)),
-    ("number", re.compile(r"^\s*(how (many|much|old|long|far|big|large)|what (number|percentage|share)"
+    ("duration", re.compile(r"^\s*(for )?how long\b", re.I)),
+    ("age", re.compile(r"^\s*how old\b", re.I)),
+    ("number", re.compile(r"^\s*(how (many|much|far|big|large)|what (number|percentage|share)"
                           r"|at what (age|rate))\b", re.I)),
     ("time", re.compile(r"^\s*(when|since when|what (year|day|date|time|month))\b", re.I)),
     ("name", re.compile(r"^\s*(who|whom|whose|which|where|what (country|city|company|group|"
@@ -49,22 +58,81 @@ def _stem(word: str) -> str:
 
 def terms(text: str) -> list[str]:
     """Stemmed, lower-cased content words, stopwords left out, in order."""
-    return [_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+    return [_stem(w) for w in content_words(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words, stopwords left out, in order (unstemmed)."""
+    return [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+
+
+def stem(word: str) -> str:
+    return _stem(word.lower())
+
+
+# The question's opening, skipped to find what it asks about ("and how many ...", "so who ...").
+_LEAD_IN = re.compile(r"^\s*(and|but|so|ok|okay|well|also|then)\b[\s,]*", re.I)
+_COUNTED = re.compile(r"\bhow (many|much)\s+(.*)", re.I)
+_NUMBER_TOKEN = re.compile(NUMBER_WORDS, re.I)
+COUNT_WINDOW = 8  # words either side of a number that may say what it counts
+# Words that say nothing about what is counted ("how many people died" counts deaths).
+_FILLER = frozenset({"people", "times", "total", "new", "more", "exactly", "roughly", "approximately",
+                     "were", "was", "are", "is", "been", "have", "has", "had", "will", "would"})
+# Capitalised, but never who or what is asked about.
+_CALENDAR = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march "
+                      "april may june july august september october november december".split())
 
 
 def question_type(question: str) -> str | None:
-    """'number', 'time' or 'name' when the question asks for one; None otherwise."""
+    """'cause', 'duration', 'age', 'number', 'time' or 'name' when the question asks for one."""
+    question = _LEAD_IN.sub("", question)
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
             return kind
     return None
 
 
-def has_shape(kind: str, sentence: str) -> bool:
-    """Whether the sentence holds the kind of thing asked for: a number, a time, a name."""
-    if kind == "name":  # a capitalised word that is not just a sentence-opening "The"
-        return any(w.lower() not in _STOP for w in _CAPITALISED.findall(sentence))
-    return bool(_ANSWER_SHAPES[kind].search(sentence))
+def counted_words(question: str, limit: int = 2) -> list[str]:
+    """What a "how many/much" question counts: its first content words after the phrase.
+
+    "how many kids died in ..." -> ["kids", "died"]: a number in the answer should stand
+    beside a word for one of them ("19 children ... killed"), not beside any number.
+    """
+    match = _COUNTED.search(question)
+    if not match:
+        return []
+    words = [w for w in _TOKEN.findall(match.group(2).lower()) if w not in _STOP and w not in _FILLER]
+    return words[:limit]
+
+
+def number_windows(sentence: str, width: int = COUNT_WINDOW) -> list[list[str]]:
+    """The lower-cased words around each number in the sentence."""
+    words = sentence.lower().split()
+    return [[w.strip(".,;:!?\"'()“”‘’") for w in words[max(0, i - width): i + width + 1]]
+            for i, word in enumerate(words) if _NUMBER_TOKEN.search(word)]
+
+
+def has_shape(kind: str, sentence: str, question: str = "") -> bool:
+    """Whether the sentence holds the kind of thing asked for: a number, a time, a name.
+
+    What the question itself says does not count: "who confronted Abbott?" is not
+    answered by a sentence whose only name is Abbott, nor "what was the 96-1 vote?" by 96-1.
+    """
+    asked = {w.strip("?.,!:;\"'’s") for w in question.lower().replace("’", "'").split()}
+    if kind == "name":
+        # A capitalised word that does not merely open the sentence ("There's ...").
+        opening = len(sentence) - len(sentence.lstrip("\"'“‘( "))
+        return any(m.start() > opening and m.group().lower() not in _STOP
+                   and m.group().lower() not in _CALENDAR and m.group().lower().strip("'’s") not in asked
+                   for m in _CAPITALISED.finditer(sentence))
+    return any(_word_at(sentence, m.start()) not in asked for m in _ANSWER_SHAPES[kind].finditer(sentence))
+
+
+def _word_at(text: str, i: int) -> str:
+    """The whole word around position i, lower-cased, without punctuation at its ends."""
+    start = text.rfind(" ", 0, i) + 1
+    end = text.find(" ", i)
+    return text[start: end if end >= 0 else len(text)].lower().strip("?.,!:;\"'’s()“”")
 
 
 class Rarity:
@@ -87,11 +155,18 @@ class Rarity:
     def idf(self, term: str) -> float:
         return math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 0.5))
 
-    def coverage(self, query_terms: Iterable[str], text_terms: set[str]) -> float:
-        """Share of the query's weight (by idf) whose words the text contains."""
+    def coverage(self, query_terms: Iterable[str], text_terms: set[str],
+                 near: Mapping[str, float] | None = None) -> float:
+        """Share of the query's weight (by idf) whose words the text contains.
+
+        `near` gives partial credit to a query word the text only says another way (a
+        word the coverage never uses, matched by meaning: "arrests" for "detained").
+        """
         weights = {t: self.idf(t) for t in set(query_terms)}
         total = sum(weights.values())
-        return sum(w for t, w in weights.items() if t in text_terms) / total if total else 0.0
+        near = near or {}
+        covered = sum(w * (1.0 if t in text_terms else near.get(t, 0.0)) for t, w in weights.items())
+        return covered / total if total else 0.0
 
     def unknown(self, query_terms: Iterable[str]) -> list[str]:
         """Query words the coverage never uses at all."""

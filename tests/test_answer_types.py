@@ -1,0 +1,58 @@
+"""What a question asks for, and which sentences can hold it: pure text rules on made-up text."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.terms import counted_words, has_shape, number_windows, question_type
+from index.words import answer_like
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("how long did the siege last?", "duration"),
+    ("for how long", "duration"),
+    ("how old is the mayor", "age"),
+    ("and how many ferries sank?", "number"),
+    ("why did the strike start?", "cause"),
+    ("when does the ferry sail", "time"),
+    ("who runs the port", "name"),
+    ("is the bridge open?", None),
+])
+def test_question_types(question: str, kind: str | None) -> None:
+    assert question_type(question) == kind
+
+
+def test_a_duration_is_a_span_not_a_clock_time() -> None:
+    assert has_shape("duration", "The crews searched for about an hour before dark.")
+    assert has_shape("duration", "The blockade lasted 80 minutes.")
+    assert not has_shape("duration", "The ferry left the harbour at 11:30 a.m. on Friday.")
+
+
+def test_what_the_question_says_is_not_the_answer() -> None:
+    question = "who confronted Mayor Lind at the harbour meeting?"
+    assert not has_shape("name", "Mayor Lind spoke at the harbour meeting on Friday.", question)
+    assert has_shape("name", "The fisherman Ola Berg confronted Lind at the meeting.", question)
+    # A capital that merely opens the sentence names nothing.
+    assert not has_shape("name", "There is concern about the harbour.", "which harbour is closed?")
+    assert not has_shape("number", "The 96-1 vote was held on Friday.", "what was the 96-1 vote about?")
+    assert has_shape("number", "The bill passed 96-1.", "what was the senate vote?")
+
+
+def test_counted_words_say_what_a_number_counts() -> None:
+    assert counted_words("how many teachers were killed in the fire?") == ["teachers", "killed"]
+    assert counted_words("how many people died in the flood") == ["died", "flood"]
+    assert counted_words("who runs the port") == []
+    windows = number_windows("The district said 640 pupils attend the school.")
+    assert any("pupils" in w for w in windows)
+
+
+@pytest.mark.parametrize(("sentence", "ok"), [
+    ("How many ferries sank in the storm?", False),  # a question answers nothing
+    ("MORE:Harbour officials investigate the ferry sinking", False),  # a link teaser
+    ("Storm warning:Read the latest on the ferry", False),
+    ("Officials said the ferry sank at 7:30 in the morning.", True),
+    ("Two ferries sank.", True),
+    ("Read more", False),
+])
+def test_which_sentences_can_answer(sentence: str, ok: bool) -> None:
+    assert answer_like(sentence) is ok

@@ -1,0 +1,82 @@
+"""How the engine answers chat questions, on made-up coverage: synonyms, counts, repeated daily pages,
+follow-ups, bounded refusals and the calibration's model check."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from index.engine import _check_calibration
+
+from .conftest import jsonl_engine
+
+STORY = [
+    {"id": "strike-day1", "title": "Ferry strike live updates", "date": "2031-03-02",
+     "text": "Crews walked out at dawn\n\n"
+             "The ferry crews of the Halden line walked out at dawn over a pay cut, leaving the islands "
+             "without a crossing. The union said 40 ferries were idle by noon.\n\n"
+             "Harbour police\n\n"
+             "Harbour police said more than 120 protesters were detained overnight outside the "
+             "ministry in Eastmouth.\n\n"
+             "The school\n\n"
+             "The island school said 640 pupils could not reach their classes.\n\n"
+             "Officials said three teachers could not reach the island school either."},
+    {"id": "strike-day2", "title": "Ferry strike live updates", "date": "2031-03-03",
+     "text": "Crews walked out at dawn\n\n"
+             "The ferry crews of the Halden line walked out at dawn over a pay cut, leaving the islands "
+             "without a crossing. The union said 45 ferries were idle by noon.\n\n"
+             "Talks\n\n"
+             "Talks between the union and the ministry are set to resume on Friday in Westport."},
+    {"id": "orchard", "title": "Apple harvest", "date": "2031-03-02",
+     "text": "Farmers in the valley picked a record apple crop this autumn, the growers' board said."},
+    {"id": "league", "title": "Cup final", "date": "2031-03-01",
+     "text": "Northfield won the cup final 2-1 after extra time in front of 30,000 fans."},
+]
+
+
+def test_a_word_the_coverage_never_uses_lowers_confidence_but_does_not_veto(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    answer = engine.answer("how many arrests in eastmouth?")  # the coverage says "detained"
+    assert not answer.abstained, answer.reason
+    assert "120 protesters were detained" in answer.text
+    assert answer.signals["unknown"] > 0
+
+
+def test_a_count_answers_what_was_asked_to_be_counted(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    answer = engine.answer("how many teachers could not get to the island?")
+    assert "three teachers" in answer.text
+    assert "640" not in answer.text
+
+
+def test_a_post_repeated_on_the_next_days_page_appears_once_in_its_newest_version(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    answer = engine.answer("how many ferries were idle?")
+    assert "45 ferries" in answer.text and "40 ferries" not in answer.text
+    versions = [p for p in answer.retrieved if p.endswith("#crews-walked-out-at-dawn")]
+    assert versions == ["strike-day2#crews-walked-out-at-dawn"], answer.retrieved
+
+
+def test_an_ellipsis_asks_the_last_question_about_the_new_thing(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    first = engine.answer("how many pupils could not reach their classes?")
+    assert "640" in first.text
+    second = engine.answer("and teachers?", history=[first])
+    assert "teachers" in second.query and "pupils" not in second.query, second.query
+    assert "three teachers" in second.text
+
+
+def test_an_off_topic_question_abstains_with_a_bounded_reason(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    answer = engine.answer("who won the oscar for best picture?")
+    assert answer.abstained and not answer.citations
+    flood = engine.answer("x" * 1200 + " " + " ".join(f"zq{i}word" for i in range(60)))
+    assert flood.abstained
+    assert len(flood.reason or "") < 300
+
+
+def test_a_model_other_than_the_calibrated_one_is_warned_about(tmp_path, caplog) -> None:
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "other"}), encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="index.engine"):
+        _check_calibration(tmp_path)
+    assert "calibrated" in caplog.text
