@@ -114,18 +114,19 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
     embed_model = load_embed_model(config.embedding)
     splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
     # No docstore: the store's own ledger decides what to skip (see Store), so the
-    # pipeline only splits, embeds and writes.
-    pipeline = IngestionPipeline(
-        transformations=[splitter, LengthOrder(), embed_model],
-        vector_store=ChromaVectorStore(chroma_collection=store.chunks(create=True)),
-    )
+    # pipeline only splits and embeds; the chunks are written here, in batches Chroma takes.
+    pipeline = IngestionPipeline(transformations=[splitter, LengthOrder(), embed_model])
+    vector_store = ChromaVectorStore(chroma_collection=store.chunks(create=True))
+    limit = store.max_batch()
     embedded: dict[str, int] = {}
     bar = _progress_bar(sum(len(a.posts) for a, _ in todo), progress)
-    for batch in _batches(todo):
+    for batch in _batches(todo, limit):
         # Old or half-written chunks of these articles go first; ids are stable, so a
         # rerun after an interruption rewrites exactly the same chunks.
         store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
         nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h)])
+        for start in range(0, len(nodes), limit):
+            vector_store.add(nodes[start:start + limit])
         counts = Counter(n.metadata["article_id"] for n in nodes)
         store.record([replace(entry(a, h, counts[a.article_id]), stamp=None) for a, h in batch])
         embedded.update((a.article_id, counts[a.article_id]) for a, _ in batch)
@@ -146,14 +147,19 @@ class LengthOrder(TransformComponent):
         return sorted(nodes, key=lambda n: len(n.get_content(metadata_mode=MetadataMode.EMBED)))
 
 
-def _batches(todo: list[tuple[Article, str]]) -> Iterator[list[tuple[Article, str]]]:
-    batch, size = [], 0
+def _batches(todo: list[tuple[Article, str]], max_posts: int) -> Iterator[list[tuple[Article, str]]]:
+    """Rounds of about BATCH_CHARS of text and at most max_posts posts (so articles, too)."""
+    batch, size, posts = [], 0, 0
     for item in todo:
+        if batch and posts + len(item[0].posts) > max_posts:
+            yield batch
+            batch, size, posts = [], 0, 0
         batch.append(item)
         size += sum(len(p.text) for p in item[0].posts)
+        posts += len(item[0].posts)
         if size >= BATCH_CHARS:
             yield batch
-            batch, size = [], 0
+            batch, size, posts = [], 0, 0
     if batch:
         yield batch
 

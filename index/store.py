@@ -72,6 +72,7 @@ class Store:
         self.name = name
         self._chunks = None
         self._ledger = None
+        self._max_batch: int | None = None
 
     @classmethod
     def open(cls, config: ChromaConfig) -> Store:
@@ -109,6 +110,17 @@ class Store:
             return False
         return True
 
+    def max_batch(self) -> int:
+        """The most records Chroma takes in one write (5,461 for the embedded store)."""
+        if self._max_batch is None:
+            self._max_batch = self.client.get_max_batch_size()
+        return self._max_batch
+
+    def _slices(self, items: list) -> Iterator[list]:
+        size = self.max_batch()
+        for start in range(0, len(items), size):
+            yield items[start:start + size]
+
     # The ledger.
     def read_ledger(self) -> dict[str, LedgerEntry]:
         entries = {}
@@ -120,22 +132,20 @@ class Store:
         return entries
 
     def record(self, entries: list[LedgerEntry]) -> None:
-        if not entries:
-            return
-        metas = []
-        for e in entries:
-            meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
-            optional = {"published": e.published, "stamp": e.stamp, "signature": e.signature}
-            meta.update({k: v for k, v in optional.items() if v is not None})
-            metas.append(meta)
-        self.ledger(create=True).upsert(
-            ids=[e.article_id for e in entries], metadatas=metas,
-            embeddings=[[1.0]] * len(entries))  # the ledger is never searched
+        for part in self._slices(entries):
+            metas = []
+            for e in part:
+                meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
+                optional = {"published": e.published, "stamp": e.stamp, "signature": e.signature}
+                meta.update({k: v for k, v in optional.items() if v is not None})
+                metas.append(meta)
+            self.ledger(create=True).upsert(
+                ids=[e.article_id for e in part], metadatas=metas,
+                embeddings=[[1.0]] * len(part))  # the ledger is never searched
 
     def forget(self, article_ids: list[str]) -> None:
         """Delete these articles' chunks, then their ledger rows."""
-        for start in range(0, len(article_ids), 500):
-            batch = article_ids[start:start + 500]
+        for batch in self._slices(article_ids):
             self.chunks(create=True).delete(where={"article_id": {"$in": batch}})
             self.ledger(create=True).delete(ids=batch)
 

@@ -9,7 +9,7 @@ import pytest
 from index import Engine, StoreUnavailableError, build_index
 from index.store import Store
 
-from .conftest import make_config
+from .conftest import make_config, write_jsonl
 from .loopback import chroma_server, free_port
 
 
@@ -33,3 +33,17 @@ def test_dead_server_is_a_clear_error(tmp_path: Path, seed_corpus: Path) -> None
     config = make_config(tmp_path, seed_corpus, chroma={"host": "127.0.0.1", "port": free_port()})
     with pytest.raises(StoreUnavailableError, match="127.0.0.1"):
         Store.open(config.chroma)
+
+
+def test_many_short_records_are_written_within_the_servers_max_batch(
+        tmp_path: Path, server_port: int, monkeypatch) -> None:
+    """Rounds and writes stay under get_max_batch_size(); Chroma's client refuses a bigger batch."""
+    from chromadb.api.fastapi import FastAPI
+
+    monkeypatch.setattr(FastAPI, "get_max_batch_size", lambda self: 5)  # a server with a small bound
+    rows = [{"id": f"s{i}", "title": f"Brief {i}", "text": f"Ferry {i} sailed on time."} for i in range(12)]
+    config = make_config(tmp_path, write_jsonl(tmp_path / "corpus", rows),
+                         chroma={"host": "127.0.0.1", "port": server_port})
+    report = build_index(config, progress=False)
+    assert report.added == 12 and report.chunks_total == 12
+    assert Store.open(config.chroma).stats().articles == 12
