@@ -6,7 +6,9 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +24,12 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt", ".md", ".markdown")
 HTML_SUFFIXES = (".html", ".htm")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
+# Publish times outside EARLIEST .. now + FUTURE_SLACK are typos or milliseconds: unknown.
+EARLIEST = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
+FUTURE_SLACK = 2 * 86400
+# Part of every file stamp: bump it when the loader reads files differently, so that the
+# next build reads every file once more (and re-embeds only the articles that changed).
+LOADER_VERSION = "2"  # 2: publish times range-checked
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,7 @@ class LoadResult:
 def file_stamp(path: Path) -> str:
     """Size and modification time: what make and rsync trust to say a file is unchanged."""
     stat = path.stat()
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{LOADER_VERSION}"
 
 
 def load_corpus(root: Path, unchanged: Callable[[str, str], bool] | None = None) -> LoadResult:
@@ -245,10 +253,15 @@ def _article(article_id: str, rel: str, meta: dict, title: object, blocks: list[
 
 def _published(value: object, article_id: str) -> int | None:
     try:
-        return parse_date(value)
+        seconds = parse_date(value)
     except ValueError as exc:
         log.warning("corpus: %s: %s; publish time left unknown", article_id, exc)
         return None
+    if seconds is not None and not EARLIEST <= seconds <= time.time() + FUTURE_SLACK:
+        log.warning("corpus: %s: publish time %r is not between 1990 and two days from now; "
+                    "left unknown", article_id, value)
+        return None
+    return seconds
 
 
 def _optional_str(value: object) -> str | None:
@@ -264,6 +277,8 @@ def parse_date(value: object) -> int | None:
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):  # JSON's Infinity and NaN
+            raise ValueError(f"unreadable date {value!r}")
         return int(value)
     else:
         text = str(value).strip().replace("/", "-").replace("Z", "+00:00")
@@ -273,4 +288,7 @@ def parse_date(value: object) -> int | None:
             raise ValueError(f"unreadable date {value!r}") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp())
+    try:
+        return int(moment.timestamp())
+    except (OverflowError, OSError):  # year 1 with a positive offset, and the like
+        raise ValueError(f"unreadable date {value!r}") from None

@@ -1,0 +1,41 @@
+"""Builds with bad records and failures: the rest is indexed, and live data is never lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from index import Engine, build_index
+from index.cli import main as cli_main
+
+from .conftest import make_config, write_jsonl
+
+HARBOUR = {"id": "harbour", "title": "Harbour reopens", "published": "2024-03-01",
+           "text": "The harbour at Eastmouth reopened on Tuesday after three weeks of storm repairs."}
+
+
+def test_out_of_range_dates_are_indexed_undated_and_stats_ask_and_bm25_work(
+        tmp_path: Path, capsys) -> None:
+    rows = [HARBOUR,
+            {"id": "far", "title": "Bridge closes", "published": 1e30,
+             "text": "The old bridge at Lowfield closed for good on Friday."},
+            {"id": "ms", "title": "Ferry resumes", "published": 1709251200000,
+             "text": "The ferry to Harbury resumed sailing on Monday morning."},
+            {"id": "y9999", "title": "Library opens", "published": "9999-12-31",
+             "text": "The new library in Lowfield opened its doors to readers."}]
+    corpus = write_jsonl(tmp_path / "corpus", rows)
+    report = build_index(make_config(tmp_path, corpus), progress=False)
+    assert report.added == 4 and report.problems == []
+
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(f'[corpus]\npath = "{corpus}"\n[chroma]\npath = "{tmp_path / "chroma"}"\n',
+                           encoding="utf-8")
+    assert cli_main(["stats", "--json", "--config", str(config_file)]) == 0
+    stats = json.loads(capsys.readouterr().out)
+    assert stats["documents"] == 4 and stats["newest_update"].startswith("2024-03-01")
+
+    engine = Engine(make_config(tmp_path, corpus))  # loads the BM25 side
+    answer = engine.answer("When did the old bridge at Lowfield close?")
+    assert not answer.abstained
+    bridge = [c for c in answer.citations if c.post_id.startswith("far#")]
+    assert bridge and bridge[0].published is None and bridge[0].to_json()["published"] is None
