@@ -56,7 +56,9 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     store.chunks(create=True)
     ledger = store.read_ledger() if store.exists() else {}
     signature = build_signature(config)
-    corpus = load_corpus(config.corpus.path, _known_files(ledger, signature))
+    corpus = load_corpus(config.corpus.path, _known_files(ledger, signature),
+                         max_file_bytes=int(config.corpus.max_file_mb * 1_000_000),
+                         max_post_chars=config.corpus.max_post_chars)
     kept = {aid for aid, e in ledger.items() if e.file in corpus.not_read}
     wanted = {}
     for a in corpus.articles:

@@ -17,6 +17,8 @@ DEFAULT_BOT_API = "https://api.telegram.org/bot"
 @dataclass(frozen=True)
 class CorpusConfig:
     path: Path = Path("corpus")
+    max_file_mb: float = 10.0  # a bigger file (or JSON line) is reported and skipped
+    max_post_chars: int = 500_000  # so is a longer post; the rest of its page is indexed
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from index import Engine, build_index
 from index.cli import main as cli_main
+from index.config import config_from_dict
 
 from .conftest import make_config, write_jsonl
 
@@ -39,3 +41,18 @@ def test_out_of_range_dates_are_indexed_undated_and_stats_ask_and_bm25_work(
     assert not answer.abstained
     bridge = [c for c in answer.citations if c.post_id.startswith("far#")]
     assert bridge and bridge[0].published is None and bridge[0].to_json()["published"] is None
+
+
+def test_bad_files_and_posts_over_the_cap_are_reported_by_the_build(tmp_path: Path) -> None:
+    corpus = write_jsonl(tmp_path / "corpus", [
+        HARBOUR, {"id": "long", "title": "Long", "text": "Word after word. " * 30}])
+    os.mkfifo(corpus / "fifo.txt")
+    (corpus / os.fsdecode(b"caf\xe9.txt")).write_text("Cafe owners protest.\n", encoding="utf-8")
+    config = config_from_dict({"corpus": {"path": str(corpus), "max_post_chars": 200},
+                               "chroma": {"path": str(tmp_path / "chroma")}}, base_dir=tmp_path)
+    report = build_index(config, progress=False)
+    assert report.added == 1 and report.chunks_total > 0
+    summary = report.summary()
+    summary.encode("utf-8")  # printable: the bad file name is shown with U+FFFD
+    for name in ("fifo.txt", "caf\ufffd.txt", "'long#lead'", "max_post_chars = 200"):
+        assert name in summary, name
