@@ -13,7 +13,7 @@ from typing import Any
 
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 
-from .chunking import SCHEMA_VERSION, make_splitter, post_documents
+from .chunking import SCHEMA_VERSION, make_splitter, metadata_clipper, post_documents
 from .config import Config
 from .documents import Article, load_corpus
 from .embedding import load_embed_model, load_tokenizer, model_path
@@ -114,7 +114,9 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     embed_model = load_embed_model(config.embedding)
-    splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
+    tokenizer = load_tokenizer(model_path(config.embedding))
+    splitter = make_splitter(config.chunking, tokenizer)
+    clip = metadata_clipper(tokenizer, config.chunking)
     # No docstore: the store's own ledger decides what to skip (see Store), so the
     # pipeline only splits and embeds; the chunks are written here, in batches Chroma takes.
     pipeline = IngestionPipeline(transformations=[splitter, LengthOrder(), embed_model])
@@ -126,7 +128,7 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
         # Old or half-written chunks of these articles go first; ids are stable, so a
         # rerun after an interruption rewrites exactly the same chunks.
         store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
-        nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h)])
+        nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h, clip)])
         for start in range(0, len(nodes), limit):
             vector_store.add(nodes[start:start + limit])
         counts = Counter(n.metadata["article_id"] for n in nodes)

@@ -9,6 +9,7 @@ from pathlib import Path
 from index import Engine, build_index
 from index.cli import main as cli_main
 from index.config import config_from_dict
+from index.store import Store
 
 from .conftest import make_config, write_jsonl
 
@@ -56,3 +57,21 @@ def test_bad_files_and_posts_over_the_cap_are_reported_by_the_build(tmp_path: Pa
     summary.encode("utf-8")  # printable: the bad file name is shown with U+FFFD
     for name in ("fifo.txt", "caf\ufffd.txt", "'long#lead'", "max_post_chars = 200"):
         assert name in summary, name
+
+
+def test_an_overlong_title_or_headline_is_clipped_in_the_chunks_not_fatal(tmp_path: Path) -> None:
+    long_title = " ".join(f"word{i}" for i in range(300))
+    page = "# Live\n\n## " + " ".join(["Headline"] * 250) + "\n\nThe first post.\n\n## Second\n\nMore.\n"
+    corpus = write_jsonl(tmp_path / "corpus", [
+        HARBOUR, {"id": "long", "title": long_title, "text": "The tram line to Harbury opened."}])
+    (corpus / "live.md").write_text(page, encoding="utf-8")
+    config = make_config(tmp_path, corpus)
+    report = build_index(config, progress=False)
+    assert (report.added, report.problems) == (3, [])
+    chunks = {meta["post_id"]: meta for _, metas, _ in Store.open(config.chroma).iter_chunks()
+              for meta in metas}
+    title = chunks["long#lead"]["title"]
+    assert title.startswith("word0 word1") and title.endswith("…") and len(title) < len(long_title) / 3
+    assert chunks["harbour#lead"]["title"] == "Harbour reopens"  # a normal title is left whole
+    answer = Engine(config).answer("When did the tram line to Harbury open?")
+    assert any(c.post_id == "long#lead" for c in answer.citations)
