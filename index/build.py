@@ -79,7 +79,6 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
         return LedgerEntry(article.article_id, digest, article.file, chunks, len(article.posts),
                            article.published, corpus.stamps.get(article.file), signature)
 
-    store.forget(gone)
     chunks = {aid: e.chunks for aid, e in ledger.items()}
     if todo:
         embedded = _embed(config, store, todo, entry, progress)
@@ -89,6 +88,9 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     # halfway through a file must read that file again, not trust its first half.
     final = [entry(a, h, chunks[aid]) for aid, (a, h) in wanted.items() if aid in chunks]
     store.record([e for e in final if e != ledger.get(e.article_id)])
+    # Removed articles go last, so that a renamed file's articles are never missing.
+    store.forget(gone)
+    store.sweep({aid: ledger[aid] for aid in kept} | {e.article_id: e for e in final})
     report.chunks_total = store.count_chunks()
     report.seconds = time.perf_counter() - started
     log.info("build: %s", report.summary())
@@ -125,14 +127,16 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
     embedded: dict[str, int] = {}
     bar = _progress_bar(sum(len(a.posts) for a, _ in todo), progress)
     for batch in _batches(todo, limit):
-        # Old or half-written chunks of these articles go first; ids are stable, so a
-        # rerun after an interruption rewrites exactly the same chunks.
-        store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
+        # The new generation of chunks (their ids carry the article hash) is written beside
+        # the old, which goes only once the ledger names the new: answers never see a gap,
+        # a failed round leaves the old chunks live, and a rerun after an interruption
+        # writes exactly the same ids (Chroma's add skips those already there).
         nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h, clip)])
         for start in range(0, len(nodes), limit):
             vector_store.add(nodes[start:start + limit])
         counts = Counter(n.metadata["article_id"] for n in nodes)
         store.record([replace(entry(a, h, counts[a.article_id]), stamp=None) for a, h in batch])
+        store.drop_older({a.article_id: h for a, h in batch})
         embedded.update((a.article_id, counts[a.article_id]) for a, _ in batch)
         bar.update(sum(len(a.posts) for a, _ in batch))
     bar.close()

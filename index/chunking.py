@@ -60,12 +60,16 @@ def metadata_clipper(tokenizer: TokenCounter, config: ChunkingConfig) -> Callabl
 
 
 def make_splitter(config: ChunkingConfig, tokenizer: Callable[[str], list]) -> SentenceSplitter:
-    """Sentence-aware splitter counting the embedding model's tokens; chunk ids are post_id/n."""
+    """Sentence-aware splitter counting the embedding model's tokens; chunk ids are post_id/n@hash.
+
+    The article hash in the id makes each version of an article a new generation of
+    chunks, written beside the old one before the old is deleted (see build).
+    """
     return SentenceSplitter(
         chunk_size=config.chunk_size,
         chunk_overlap=config.chunk_overlap,
         tokenizer=tokenizer,
-        id_func=lambda i, doc: f"{doc.id_}/{i}",
+        id_func=lambda i, doc: f"{doc.id_}/{i}@{doc.metadata['article_hash']}",
         include_prev_next_rel=False,
     )
 

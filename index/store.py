@@ -149,6 +149,34 @@ class Store:
             self.chunks(create=True).delete(where={"article_id": {"$in": batch}})
             self.ledger(create=True).delete(ids=batch)
 
+    def drop_older(self, current: dict[str, str]) -> None:
+        """Delete these articles' chunks of any generation but the current one (by hash)."""
+        ids = list(current)
+        for part in self._slices(ids):
+            self.chunks(create=True).delete(where={"$and": [
+                {"article_id": {"$in": part}},
+                {"article_hash": {"$nin": [current[a] for a in part]}}]})
+
+    def sweep(self, ledger: dict[str, LedgerEntry]) -> int:
+        """Delete chunks the ledger does not account for; how many.
+
+        Only an interrupted round leaves any (a generation written but never recorded, or
+        recorded but its predecessor not yet deleted), and then the count disagrees: the
+        whole collection is read only in that case.
+        """
+        if self.count_chunks() == sum(e.chunks for e in ledger.values()):
+            return 0
+        stale = []
+        for ids, metas, _ in self._pages(self.chunks(), include=["metadatas"]):
+            for chunk_id, meta in zip(ids, metas):
+                entry = ledger.get(meta.get("article_id"))
+                if entry is None or entry.hash != meta.get("article_hash"):
+                    stale.append(chunk_id)
+        for part in self._slices(stale):
+            self.chunks().delete(ids=part)
+        log.info("store: %d chunks of interrupted builds deleted", len(stale))
+        return len(stale)
+
     # Reading chunks back, for the BM25 side and stats.
     def iter_chunks(self) -> Iterator[tuple[list[str], list[dict], list[str]]]:
         yield from self._pages(self.chunks(), include=["metadatas", "documents"])

@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from index import Engine, build_index
 from index.cli import main as cli_main
 from index.config import config_from_dict
@@ -75,3 +77,90 @@ def test_an_overlong_title_or_headline_is_clipped_in_the_chunks_not_fatal(tmp_pa
     assert chunks["harbour#lead"]["title"] == "Harbour reopens"  # a normal title is left whole
     answer = Engine(config).answer("When did the tram line to Harbury open?")
     assert any(c.post_id == "long#lead" for c in answer.citations)
+
+
+EDITED = dict(HARBOUR, text=HARBOUR["text"].replace("Tuesday", "Wednesday"))
+FERRY = {"id": "ferry", "title": "Ferry resumes", "published": "2024-03-02",
+         "text": "The ferry to Harbury resumed sailing on Monday morning after the storm."}
+QUESTION = "When did the harbour at Eastmouth reopen?"
+
+
+def chunk_texts(config) -> dict[str, str]:
+    """post id -> the text of its one chunk; a post with two generations of chunks fails."""
+    out: dict[str, str] = {}
+    for _, metas, docs in Store.open(config.chroma).iter_chunks():
+        for meta, text in zip(metas, docs):
+            assert meta["post_id"] not in out, f"two chunks for {meta['post_id']}"
+            out[meta["post_id"]] = text
+    return out
+
+
+def test_a_build_failing_mid_round_keeps_the_live_chunks_and_the_next_one_succeeds(
+        tmp_path: Path, monkeypatch) -> None:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    corpus = write_jsonl(tmp_path / "corpus", [HARBOUR])
+    config = make_config(tmp_path, corpus)
+    build_index(config, progress=False)
+    before = chunk_texts(config)
+    write_jsonl(corpus, [EDITED, FERRY])
+
+    def disk_full(self, nodes, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ChromaVectorStore, "add", disk_full)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index(config, progress=False)
+    assert chunk_texts(config) == before
+    assert "Tuesday" in Engine(config).answer(QUESTION).text
+    monkeypatch.undo()
+
+    report = build_index(config, progress=False)
+    assert (report.updated, report.added, report.problems) == (1, 1, [])
+    after = chunk_texts(config)
+    assert set(after) == {"harbour#lead", "ferry#lead"} and "Wednesday" in after["harbour#lead"]
+    assert build_index(config, progress=False).chunks_embedded == 0
+
+
+def test_answers_keep_coming_from_the_old_content_during_a_rebuild(tmp_path: Path, monkeypatch) -> None:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    corpus = write_jsonl(tmp_path / "corpus", [HARBOUR, FERRY])
+    config = make_config(tmp_path, corpus)
+    build_index(config, progress=False)
+    engine = Engine(config)
+    write_jsonl(corpus, [EDITED, FERRY])
+    real_add, during = ChromaVectorStore.add, []
+
+    def add_while_asking(self, nodes, **kwargs):
+        during.append(engine.answer(QUESTION))  # the moment the old build had deleted
+        return real_add(self, nodes, **kwargs)
+
+    monkeypatch.setattr(ChromaVectorStore, "add", add_while_asking)
+    build_index(config, progress=False)
+    assert during and all("Tuesday" in a.text and not a.abstained for a in during)
+    assert not engine.answer(QUESTION).abstained  # built, not yet reloaded: still no gap
+    engine.reload()
+    assert "Wednesday" in engine.answer(QUESTION).text
+
+
+def test_a_generation_left_by_an_interrupted_round_is_swept_by_the_next_build(
+        tmp_path: Path, monkeypatch) -> None:
+    corpus = write_jsonl(tmp_path / "corpus", [HARBOUR])
+    config = make_config(tmp_path, corpus)
+    build_index(config, progress=False)
+    write_jsonl(corpus, [EDITED])
+
+    def killed(store: Store, entries: list) -> None:
+        raise KeyboardInterrupt  # after the new chunks were written, before the ledger knew
+
+    monkeypatch.setattr(Store, "record", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(config, progress=False)
+    monkeypatch.undo()
+    assert Store.open(config.chroma).count_chunks() == 2  # both generations are live
+
+    write_jsonl(corpus, [HARBOUR])  # the edit is undone: nothing to embed, one stray generation
+    report = build_index(config, progress=False)
+    assert (report.chunks_embedded, report.unchanged, report.chunks_total) == (0, 1, 1)
+    assert "Tuesday" in chunk_texts(config)["harbour#lead"]
