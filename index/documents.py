@@ -232,8 +232,8 @@ def _require_text(article: Article, rel: str) -> Article:
 def _parse_text(text: str, rel: str, markdown: bool) -> Article:
     meta, body = _front_matter(text)
     blocks = [Block(line.strip()) for line in body.splitlines() if line.strip()]
-    if markdown:
-        blocks = [_markdown_block(b.text) for b in blocks]
+    if markdown:  # a bare "#" or "[](link)" line leaves nothing
+        blocks = [b for b in (_markdown_block(b.text) for b in blocks) if b.text]
     title = meta.get("title")
     if title is None and blocks and blocks[0].could_be_title():
         title = blocks.pop(0).text.lstrip("# ").strip()
@@ -345,15 +345,15 @@ def _article(article_id: str, rel: str, meta: dict, title: object, blocks: list[
         Post(f"{article_id}#{slug}", headline, text)
         for slug, headline, text in split_posts(blocks, title)
     )
-    return Article(
-        article_id=article_id,
-        file=rel,
-        title=title or None,
-        source=_optional_str(meta.get("source")),
-        url=_optional_str(meta.get("url")),
-        published=_published(meta.get("published", meta.get("date")), article_id),
-        posts=posts,
-    )
+    article = Article(article_id=article_id, file=rel, title=title or None,
+                      source=_optional_str(meta.get("source")), url=_optional_str(meta.get("url")),
+                      published=_published(meta.get("published", meta.get("date")), article_id),
+                      posts=posts)
+    try:  # JSON and YAML escapes such as "\ud800" give text that no file or store can hold
+        article.fingerprint.encode()
+    except UnicodeEncodeError:
+        raise ValueError("text holds a lone surrogate (an escape such as \\ud800)") from None
+    return article
 
 
 def _published(value: object, article_id: str) -> int | None:
