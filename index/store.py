@@ -175,8 +175,9 @@ class Store:
             metas = []
             for e in part:
                 meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
-                optional = {"published": e.published, "stamp": e.stamp, "signature": e.signature}
-                meta.update({k: v for k, v in optional.items() if v is not None})
+                # None, not a missing key: Chroma's upsert merges metadata, and only None
+                # deletes a key, such as the publish time of an article now undated.
+                meta.update({"published": e.published, "stamp": e.stamp, "signature": e.signature})
                 metas.append(meta)
             self.ledger(create=True).upsert(
                 ids=[e.article_id for e in part], metadatas=metas,

@@ -164,3 +164,23 @@ def test_a_generation_left_by_an_interrupted_round_is_swept_by_the_next_build(
     report = build_index(config, progress=False)
     assert (report.chunks_embedded, report.unchanged, report.chunks_total) == (0, 1, 1)
     assert "Tuesday" in chunk_texts(config)["harbour#lead"]
+
+
+def test_a_store_built_before_dates_were_checked_is_healed_by_the_next_build(
+        tmp_path: Path, monkeypatch) -> None:
+    from index import documents
+
+    far = {"id": "far", "title": "Bridge closes", "published": "9999-12-31",
+           "text": "The old bridge at Lowfield closed for good on Friday."}
+    corpus = write_jsonl(tmp_path / "corpus", [HARBOUR, far])
+    config = make_config(tmp_path, corpus)
+    monkeypatch.setattr(documents, "LOADER_VERSION", "1")  # as the loader before the range check
+    monkeypatch.setattr(documents, "_published", lambda value, _: documents.parse_date(value))
+    build_index(config, progress=False)
+    assert Store.open(config.chroma).read_ledger()["far"].published == 253402214400
+    monkeypatch.undo()
+
+    report = build_index(config, progress=False)  # the file is unchanged on disk, yet read again
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 1, 1)
+    ledger = Store.open(config.chroma).read_ledger()
+    assert ledger["far"].published is None and ledger["harbour"].published is not None
