@@ -13,7 +13,7 @@ from typing import Any
 
 from llama_index.core.schema import BaseNode, MetadataMode, TransformComponent
 
-from .chunking import SCHEMA_VERSION, make_splitter, post_documents
+from .chunking import SCHEMA_VERSION, make_splitter, metadata_clipper, post_documents
 from .config import Config
 from .documents import Article, load_corpus
 from .embedding import load_embed_model, load_tokenizer, model_path
@@ -56,7 +56,9 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     store.chunks(create=True)
     ledger = store.read_ledger() if store.exists() else {}
     signature = build_signature(config)
-    corpus = load_corpus(config.corpus.path, _known_files(ledger, signature))
+    corpus = load_corpus(config.corpus.path, _known_files(ledger, signature),
+                         max_file_bytes=int(config.corpus.max_file_mb * 1_000_000),
+                         max_post_chars=config.corpus.max_post_chars)
     kept = {aid for aid, e in ledger.items() if e.file in corpus.not_read}
     wanted = {}
     for a in corpus.articles:
@@ -77,7 +79,6 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
         return LedgerEntry(article.article_id, digest, article.file, chunks, len(article.posts),
                            article.published, corpus.stamps.get(article.file), signature)
 
-    store.forget(gone)
     chunks = {aid: e.chunks for aid, e in ledger.items()}
     if todo:
         embedded = _embed(config, store, todo, entry, progress)
@@ -87,6 +88,9 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     # halfway through a file must read that file again, not trust its first half.
     final = [entry(a, h, chunks[aid]) for aid, (a, h) in wanted.items() if aid in chunks]
     store.record([e for e in final if e != ledger.get(e.article_id)])
+    # Removed articles go last, so that a renamed file's articles are never missing.
+    store.forget(gone)
+    store.sweep({aid: ledger[aid] for aid in kept} | {e.article_id: e for e in final})
     report.chunks_total = store.count_chunks()
     report.seconds = time.perf_counter() - started
     log.info("build: %s", report.summary())
@@ -112,7 +116,9 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     embed_model = load_embed_model(config.embedding)
-    splitter = make_splitter(config.chunking, load_tokenizer(model_path(config.embedding)))
+    tokenizer = load_tokenizer(model_path(config.embedding))
+    splitter = make_splitter(config.chunking, tokenizer)
+    clip = metadata_clipper(tokenizer, config.chunking)
     # No docstore: the store's own ledger decides what to skip (see Store), so the
     # pipeline only splits and embeds; the chunks are written here, in batches Chroma takes.
     pipeline = IngestionPipeline(transformations=[splitter, LengthOrder(), embed_model])
@@ -121,14 +127,16 @@ def _embed(config: Config, store: Store, todo: list[tuple[Article, str]],
     embedded: dict[str, int] = {}
     bar = _progress_bar(sum(len(a.posts) for a, _ in todo), progress)
     for batch in _batches(todo, limit):
-        # Old or half-written chunks of these articles go first; ids are stable, so a
-        # rerun after an interruption rewrites exactly the same chunks.
-        store.chunks().delete(where={"article_id": {"$in": [a.article_id for a, _ in batch]}})
-        nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h)])
+        # The new generation of chunks (their ids carry the article hash) is written beside
+        # the old, which goes only once the ledger names the new: answers never see a gap,
+        # a failed round leaves the old chunks live, and a rerun after an interruption
+        # writes exactly the same ids (Chroma's add skips those already there).
+        nodes = pipeline.run(documents=[d for a, h in batch for d in post_documents(a, h, clip)])
         for start in range(0, len(nodes), limit):
             vector_store.add(nodes[start:start + limit])
         counts = Counter(n.metadata["article_id"] for n in nodes)
         store.record([replace(entry(a, h, counts[a.article_id]), stamp=None) for a, h in batch])
+        store.drop_older({a.article_id: h for a, h in batch})
         embedded.update((a.article_id, counts[a.article_id]) for a, _ in batch)
         bar.update(sum(len(a.posts) for a, _ in batch))
     bar.close()

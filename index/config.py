@@ -17,6 +17,8 @@ DEFAULT_BOT_API = "https://api.telegram.org/bot"
 @dataclass(frozen=True)
 class CorpusConfig:
     path: Path = Path("corpus")
+    max_file_mb: float = 10.0  # a bigger file (or JSON line) is reported and skipped
+    max_post_chars: int = 500_000  # so is a longer post; the rest of its page is indexed
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class ChromaConfig:
     port: int = 8000
     collection: str = "coverage"
     keyword_cache: Path = Path(".index/keywords")  # the BM25 side, saved between starts
+    timeout_s: float = 20.0  # server mode: the longest wait for one request
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,8 @@ def _check_ranges(obj: object, name: str, where: object) -> None:
         value = getattr(obj, f.name)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
             raise ConfigError(f"{where}: [{name}] {f.name} must not be negative, got {value}")
+    if isinstance(obj, ChromaConfig) and obj.timeout_s <= 0:
+        raise ConfigError(f"{where}: [chroma] timeout_s must be above 0, got {obj.timeout_s}")
     if isinstance(obj, ChunkingConfig) and obj.chunk_overlap >= obj.chunk_size:
         raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
     shares = ("vector_weight", "recency_floor") if isinstance(obj, RetrievalConfig) else ()

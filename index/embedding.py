@@ -79,6 +79,14 @@ class TokenCounter:
     def __call__(self, text: str) -> list[int]:
         return self._tokenizer.encode(text, add_special_tokens=False).ids
 
+    def clip(self, text: str, limit: int) -> str:
+        """The text cut after its first limit tokens, with an ellipsis; whole if it is shorter."""
+        encoding = self._tokenizer.encode(text, add_special_tokens=False)
+        if len(encoding.ids) <= limit:
+            return text
+        end = encoding.offsets[max(limit - 1, 0)][1]  # the ellipsis takes the last token
+        return text[:end].rstrip() + "…"
+
 
 @lru_cache(maxsize=4)
 def _load_model(path: Path, device: str, batch_size: int) -> HuggingFaceEmbedding:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import chromadb
+import httpx
 from chromadb.config import Settings as ChromaSettings
 
 from .config import ChromaConfig
@@ -50,6 +53,9 @@ def open_client(config: ChromaConfig) -> chromadb.api.ClientAPI:
     try:
         if config.host:
             client = chromadb.HttpClient(host=config.host, port=config.port, settings=settings)
+            # chromadb 1.5 sends every request with httpx's timeout=None and has no setting
+            # for it: a frozen server would hold every answer thread forever.
+            client._server._session.timeout = httpx.Timeout(config.timeout_s)
             client.heartbeat()
             return client
         config.path.mkdir(parents=True, exist_ok=True)
@@ -57,6 +63,35 @@ def open_client(config: ChromaConfig) -> chromadb.api.ClientAPI:
     except Exception as exc:  # chromadb raises plain ValueError/httpx errors for a dead server
         where = f"{config.host}:{config.port}" if config.host else str(config.path)
         raise StoreUnavailableError(f"cannot open the Chroma store at {where}: {exc}") from exc
+
+
+class GuardedChroma:
+    """A Chroma collection (or client) whose lost or timed-out server raises StoreUnavailableError.
+
+    chromadb lets httpx's transport errors through, which are no CoverageError: a user
+    would get a generic apology instead of "I can't reach the coverage".
+    """
+
+    def __init__(self, collection: chromadb.Collection, where: str) -> None:
+        self._collection = collection
+        self._where = where
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._collection, name)
+        return self._guard(value) if callable(value) else value
+
+    def _guard(self, method: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(method)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except httpx.TimeoutException as exc:
+                raise StoreUnavailableError(f"the Chroma server at {self._where} did not answer "
+                                            f"in time ({exc.__class__.__name__})") from exc
+            except httpx.TransportError as exc:
+                raise StoreUnavailableError(f"cannot reach the Chroma server at {self._where}: "
+                                            f"{exc}") from exc
+        return call
 
 
 class Store:
@@ -67,35 +102,39 @@ class Store:
     its chunks, so an interrupted build is finished (not duplicated) by the next one.
     """
 
-    def __init__(self, client: chromadb.api.ClientAPI, name: str) -> None:
+    def __init__(self, client: chromadb.api.ClientAPI, name: str, where: str = "") -> None:
         self.client = client
         self.name = name
+        self.where = where  # host:port or path, for messages
         self._chunks = None
         self._ledger = None
         self._max_batch: int | None = None
 
     @classmethod
     def open(cls, config: ChromaConfig) -> Store:
-        return cls(open_client(config), config.collection)
+        where = f"{config.host}:{config.port}" if config.host else str(config.path)
+        return cls(open_client(config), config.collection, where)
 
     # Collections. embedding_function=None on create *and* get: Chroma would otherwise
     # attach its default ONNX model, which downloads weights.
-    def chunks(self, create: bool = False) -> chromadb.Collection:
+    def chunks(self, create: bool = False) -> GuardedChroma:
         if self._chunks is None:
             self._chunks = self._collection(self.name, create, {"hnsw": {"space": "cosine"}})
         return self._chunks
 
-    def ledger(self, create: bool = False) -> chromadb.Collection:
+    def ledger(self, create: bool = False) -> GuardedChroma:
         if self._ledger is None:
             self._ledger = self._collection(f"{self.name}-articles", create, None)
         return self._ledger
 
-    def _collection(self, name: str, create: bool, configuration: dict | None) -> chromadb.Collection:
+    def _collection(self, name: str, create: bool, configuration: dict | None) -> GuardedChroma:
         try:
             if create:
-                return self.client.get_or_create_collection(
+                collection = self.client.get_or_create_collection(
                     name, configuration=configuration, embedding_function=None)
-            return self.client.get_collection(name, embedding_function=None)
+            else:
+                collection = self.client.get_collection(name, embedding_function=None)
+            return GuardedChroma(collection, self.where or name)
         except chromadb.errors.NotFoundError:
             raise IndexMissingError(
                 f"no index named {self.name!r} yet: run `python -m index build`") from None
@@ -113,7 +152,7 @@ class Store:
     def max_batch(self) -> int:
         """The most records Chroma takes in one write (5,461 for the embedded store)."""
         if self._max_batch is None:
-            self._max_batch = self.client.get_max_batch_size()
+            self._max_batch = GuardedChroma(self.client, self.where).get_max_batch_size()
         return self._max_batch
 
     def _slices(self, items: list) -> Iterator[list]:
@@ -136,8 +175,9 @@ class Store:
             metas = []
             for e in part:
                 meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
-                optional = {"published": e.published, "stamp": e.stamp, "signature": e.signature}
-                meta.update({k: v for k, v in optional.items() if v is not None})
+                # None, not a missing key: Chroma's upsert merges metadata, and only None
+                # deletes a key, such as the publish time of an article now undated.
+                meta.update({"published": e.published, "stamp": e.stamp, "signature": e.signature})
                 metas.append(meta)
             self.ledger(create=True).upsert(
                 ids=[e.article_id for e in part], metadatas=metas,
@@ -148,6 +188,34 @@ class Store:
         for batch in self._slices(article_ids):
             self.chunks(create=True).delete(where={"article_id": {"$in": batch}})
             self.ledger(create=True).delete(ids=batch)
+
+    def drop_older(self, current: dict[str, str]) -> None:
+        """Delete these articles' chunks of any generation but the current one (by hash)."""
+        ids = list(current)
+        for part in self._slices(ids):
+            self.chunks(create=True).delete(where={"$and": [
+                {"article_id": {"$in": part}},
+                {"article_hash": {"$nin": [current[a] for a in part]}}]})
+
+    def sweep(self, ledger: dict[str, LedgerEntry]) -> int:
+        """Delete chunks the ledger does not account for; how many.
+
+        Only an interrupted round leaves any (a generation written but never recorded, or
+        recorded but its predecessor not yet deleted), and then the count disagrees: the
+        whole collection is read only in that case.
+        """
+        if self.count_chunks() == sum(e.chunks for e in ledger.values()):
+            return 0
+        stale = []
+        for ids, metas, _ in self._pages(self.chunks(), include=["metadatas"]):
+            for chunk_id, meta in zip(ids, metas):
+                entry = ledger.get(meta.get("article_id"))
+                if entry is None or entry.hash != meta.get("article_hash"):
+                    stale.append(chunk_id)
+        for part in self._slices(stale):
+            self.chunks().delete(ids=part)
+        log.info("store: %d chunks of interrupted builds deleted", len(stale))
+        return len(stale)
 
     # Reading chunks back, for the BM25 side and stats.
     def iter_chunks(self) -> Iterator[tuple[list[str], list[dict], list[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +22,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def chroma_server(path: Path, timeout: float = 60.0) -> Iterator[int]:
     """A Chroma server (the CLI that ships with chromadb) on 127.0.0.1: its port, once it listens."""
+    with chroma_server_process(path, timeout) as (port, _):
+        yield port
+
+
+@contextlib.contextmanager
+def chroma_server_process(path: Path, timeout: float = 60.0) -> Iterator[tuple[int, subprocess.Popen]]:
+    """chroma_server, with its process too: to kill or freeze it."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     if chroma is None:
         raise RuntimeError("the chroma CLI ships with the chromadb package, but is not installed")
@@ -38,7 +46,8 @@ def chroma_server(path: Path, timeout: float = 60.0) -> Iterator[int]:
         proc.kill()
         raise RuntimeError(f"chroma run did not start listening within {timeout:.0f} s")
     try:
-        yield port
+        yield port, proc
     finally:
+        proc.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
         proc.terminate()
         proc.wait(timeout=60)
