@@ -35,8 +35,8 @@ def test_slack_token_shapes_are_redacted_even_when_not_passed_in() -> None:
     out = io.StringIO()
     handler = setup_logging("signing-secret-value", stream=out)
     try:
-        logging.getLogger("slack_sdk.web").info("auth with xoxb-1234-5678-abcdefgh and xapp-1-A01-99-ffee0011; "
-                                                "secret signing-secret-value")
+        logging.getLogger("slack_sdk.web").info(
+            "auth with xoxb-1234-5678-abcdefgh and xapp-1-A01-99-ffee0011; secret signing-secret-value")
     finally:
         logging.getLogger().removeHandler(handler)
     text = out.getvalue()
