@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+
 import pytest
+
+from bot.chat import REFUSAL
+from bot.slack import commands, handlers
 
 from .slack_standin import BOT_USER
 from .slackharness import SlackHarness, buttons, shown
@@ -64,3 +71,185 @@ async def test_a_thread_reply_is_a_follow_up_and_other_channel_messages_are_igno
     await slack.standin.quiet(1.0)
     assert len(slack.standin.posted(CHANNEL)) == 2
     assert slack.chat.sources((CHANNEL, event["ts"])).question == "Who detained them?"
+
+
+async def answered(h: SlackHarness, n: int = 1, channel: str = CHANNEL) -> list[dict]:
+    await h.standin.wait_for(lambda: len(h.standin.posted(channel)) >= n)
+    return h.standin.posted(channel)
+
+
+async def test_every_dm_message_is_a_question_answered_in_the_dm(slack):
+    await slack.event(message(slack, QUESTION, channel=DM, channel_type="im"))
+    [reply] = await answered(slack, channel=DM)
+    assert "thread_ts" not in reply or reply["thread_ts"] is None
+    assert "3,000" in shown(reply)
+    assert slack.chat.sources((DM,)) is not None
+
+
+async def test_bot_messages_and_edits_are_ignored(slack):
+    await slack.event(message(slack, QUESTION, channel=DM, channel_type="im", bot_id="B0OTHER1"))
+    await slack.event(message(slack, QUESTION, channel=DM, channel_type="im", subtype="message_changed"))
+    await slack.event(message(slack, QUESTION, user=BOT_USER, channel=DM, channel_type="im"))
+    await slack.standin.quiet(1.0)
+    assert slack.standin.posted() == []
+
+
+async def test_ask_is_restated_answered_ephemerally_and_shared_on_request(slack):
+    acked = await slack.command("/ask", QUESTION, ALICE, CHANNEL)
+    assert acked.status == 200 and QUESTION in acked.body
+    await slack.standin.wait_for(lambda: slack.standin.ephemeral(ALICE))
+    [private] = slack.standin.ephemeral(ALICE)
+    assert private["channel"] == CHANNEL and "3,000" in shown(private)
+    assert slack.standin.posted() == []
+    share = buttons(private)["Share in channel"]
+    assert (await slack.press(share, ALICE, CHANNEL, ephemeral=True)).status == 200
+    [public] = await answered(slack)
+    assert "3,000" in shown(public) and f"<@{ALICE}> asked" in shown(public)
+    assert "Share in channel" not in buttons(public)
+    empty = await slack.command("/ask", "  ", ALICE, CHANNEL)
+    assert "Put the question after the command" in empty.body
+
+
+async def test_a_mention_twin_and_a_retried_delivery_give_one_answer(slack):
+    event = mention(slack, QUESTION)
+    twin = message(slack, event["text"], thread=None)
+    twin["ts"] = event["ts"]
+    await slack.event(event, event_id="Ev0MENTION")
+    await slack.event(twin, event_id="Ev0TWIN")
+    retried = await slack.event(event, event_id="Ev0MENTION", retry=1)
+    assert retried.status == 200
+    await slack.event(event, event_id="Ev0MENTION")  # a redelivery without the header, too
+    await answered(slack)
+    await slack.standin.quiet(1.5)
+    assert len(slack.standin.posted(CHANNEL)) == 1
+
+
+async def test_a_slow_answer_still_acks_at_once(slack):
+    service = slack.chat.service
+    real = service.answer
+
+    async def slow(*args, **kwargs):
+        await asyncio.sleep(4)
+        return await real(*args, **kwargs)
+
+    service.answer = slow
+    posted = await slack.event(mention(slack, QUESTION))
+    acked = await slack.command("/ask", QUESTION, ALICE, CHANNEL)
+    assert posted.status == 200 and posted.seconds < 3 and acked.seconds < 3
+    await answered(slack)
+
+
+async def test_a_429_on_post_message_gives_one_answer_not_two(slack):
+    slack.standin.fail("chat.postMessage", 429, times=1, retry_after=0)
+    await slack.event(mention(slack, QUESTION))
+    await answered(slack)
+    await slack.standin.quiet(1.0)
+    assert len(slack.standin.posted(CHANNEL)) == 1
+    statuses = [c.status for c in slack.standin.calls if c.method == "chat.postMessage"]
+    assert statuses == [429, 200]
+
+
+async def test_a_failure_says_something_went_wrong_but_not_what(slack):
+    slack.standin.fail("chat.postMessage", 500, times=1)
+    await slack.event(mention(slack, QUESTION))
+    [reply] = await answered(slack)
+    assert reply["text"] == handlers.BROKEN
+    assert "500" not in shown(reply)
+    await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"))
+
+
+async def test_show_passages_and_feedback_buttons(slack):
+    event = mention(slack, QUESTION)
+    await slack.event(event)
+    [reply] = await answered(slack)
+    await slack.press(buttons(reply)["Show passages"], ALICE, CHANNEL, reply["ts"])
+    [_, passages] = await answered(slack, 2)
+    assert passages["thread_ts"] == event["ts"] and "3,000" in shown(passages)
+    await slack.press(buttons(reply)["👎"], ADMIN, CHANNEL, reply["ts"])
+    await slack.standin.wait_for(lambda: slack.standin.ephemeral(ADMIN))
+    assert slack.standin.ephemeral(ADMIN)[0]["text"] == handlers.THANKS
+    [stored] = slack.chat.state.feedback()
+    assert (stored.user, stored.rating, stored.answer.question) == (ADMIN, "down", QUESTION)
+    assert json.loads(stored.conversation) == ["slack", CHANNEL, event["ts"]]
+
+
+async def test_admin_commands_and_their_refusal(slack):
+    refused = await slack.command("/coverage", "stats", ALICE, CHANNEL)
+    assert refused.status == 200 and commands.ADMINS_ONLY in refused.body
+    await slack.command("/coverage", "stats", ADMIN, CHANNEL)
+    await slack.standin.wait_for(lambda: slack.standin.ephemeral(ADMIN))
+    assert "Articles: 1" in slack.standin.ephemeral(ADMIN)[0]["text"]
+    acked = await slack.command("/coverage", "reindex", ADMIN, CHANNEL)
+    assert "Reindexing the corpus" in acked.body
+    await slack.standin.wait_for(lambda: len(slack.standin.ephemeral(ADMIN)) == 2)
+    assert slack.standin.ephemeral(ADMIN)[1]["text"].startswith("Reindexed:")
+    assert "/coverage stats" in (await slack.command("/coverage", "", ADMIN, CHANNEL)).body
+
+
+async def test_the_home_tab_says_what_is_covered_and_how_to_ask(slack):
+    await slack.event({"type": "app_home_opened", "user": ALICE, "channel": "D0HOME01", "tab": "home"})
+    await slack.standin.wait_for(lambda: slack.standin.called("views.publish"))
+    [call] = slack.standin.called("views.publish")
+    assert call.params["user_id"] == ALICE
+    text = json.dumps(call.params["view"], ensure_ascii=False)
+    assert "article(s)" in text and "/ask" in text and "/coverage" not in text
+
+
+async def test_requests_are_verified_as_slack_signs_them(slack):
+    challenge = json.dumps({"type": "url_verification", "challenge": "c-42", "token": "legacy"})
+    echoed = await slack.post(challenge, "application/json")
+    assert echoed.status == 200 and "c-42" in echoed.body
+    assert (await slack.post(challenge, "application/json", secret="not-the-secret")).status == 401
+    assert (await slack.post(challenge, "application/json", age=6 * 60)).status == 401
+    forged = await slack.event(mention(slack, QUESTION), secret="not-the-secret")
+    assert forged.status == 401
+    await slack.standin.quiet(1.0)
+    assert slack.standin.posted() == []
+
+
+async def test_an_outsider_is_refused_once_politely(seed_engine):
+    async with SlackHarness(seed_engine, allowed_users=(ALICE,), admins=(ADMIN,)) as h:
+        await h.event(mention(h, QUESTION, user="UOUTSIDE"))
+        await h.standin.wait_for(lambda: h.standin.ephemeral("UOUTSIDE"))
+        await h.event(mention(h, QUESTION, user="UOUTSIDE"))
+        await h.event(message(h, QUESTION, user="UOUTSIDE", channel="D0OUT001", channel_type="im"))
+        await h.event(mention(h, QUESTION, user=ADMIN))
+        await answered(h)
+        await h.standin.quiet(1.0)
+        assert [e["text"] for e in h.standin.ephemeral("UOUTSIDE")] == [REFUSAL]
+        assert len(h.standin.posted(CHANNEL)) == 1  # the admin's answer, nothing for the outsider
+        assert [m["text"] for m in h.standin.posted("D0OUT001")] == [REFUSAL]  # once per place
+
+
+async def test_channels_limit_where_the_bot_answers(seed_engine):
+    async with SlackHarness(seed_engine, channels=(CHANNEL,)) as h:
+        await h.event(mention(h, QUESTION, channel="C0OTHER1"))
+        await h.event(mention(h, QUESTION))
+        await answered(h)
+        await h.standin.quiet(1.0)
+        assert h.standin.posted("C0OTHER1") == []
+
+
+async def test_no_secret_reaches_the_log_even_at_debug_level(seed_engine):
+    async with SlackHarness(seed_engine, level=logging.DEBUG) as h:
+        await h.event(mention(h, QUESTION))
+        await h.command("/ask", QUESTION, ALICE, CHANNEL)
+        await answered(h)
+        await h.standin.wait_for(lambda: h.standin.ephemeral(ALICE))
+        assert "chat.postMessage" in h.log.getvalue()  # the log did record the calls
+    # SlackHarness.__aexit__ fails the test if a token or the signing secret is in its log
+
+
+async def test_a_restart_keeps_conversations_and_buttons(seed_engine, tmp_path):
+    state = tmp_path / "state.sqlite"
+    async with SlackHarness(seed_engine, state=state) as first:
+        event = mention(first, QUESTION)
+        await first.event(event)
+        [mention_at] = await answered(first)
+    async with SlackHarness(seed_engine, state=state) as second:
+        await second.press(buttons(mention_at)["Show passages"], ALICE, CHANNEL, mention_at["ts"])
+        [passages] = await answered(second)
+        assert passages["thread_ts"] == event["ts"] and "3,000" in shown(passages)
+        await second.event(message(second, "Who detained them?", thread=event["ts"]))
+        await answered(second, 2)
+        assert second.chat.sources((CHANNEL, event["ts"])).question == "Who detained them?"
