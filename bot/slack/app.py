@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
-from dataclasses import dataclass
 
 from aiohttp import ClientError, web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -23,41 +20,12 @@ from index import Config, Engine
 from index.config import SlackConfig
 
 from ..chat import ChatService
-from ..logs import setup_logging
 from .handlers import register
+from .secrets import Secrets
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
-EXIT_BAD_TOKEN = 3
-
-
-@dataclass(frozen=True)
-class Secrets:
-    """The app's credentials, read from the environment only (never from config.toml)."""
-
-    bot_token: str
-    app_token: str = ""  # Socket Mode
-    signing_secret: str = ""  # HTTP mode
-
-    @classmethod
-    def from_env(cls) -> Secrets:
-        get = os.environ.get
-        return cls(get("SLACK_BOT_TOKEN", "").strip(), get("SLACK_APP_TOKEN", "").strip(),
-                   get("SLACK_SIGNING_SECRET", "").strip())
-
-    def all(self) -> tuple[str, ...]:
-        return self.bot_token, self.app_token, self.signing_secret
-
-    def missing(self, settings: SlackConfig) -> str | None:
-        """The variable the configured mode still needs, if any."""
-        if not self.bot_token:
-            return "SLACK_BOT_TOKEN"
-        if settings.mode == "socket" and not self.app_token:
-            return "SLACK_APP_TOKEN"
-        if settings.mode == "http" and not self.signing_secret:
-            return "SLACK_SIGNING_SECRET"
-        return None
 
 
 class StartError(Exception):
@@ -133,17 +101,3 @@ async def run(config: Config, secrets: Secrets, engine: Engine | None = None) ->
         await serve(build_app(chat, config.slack, secrets), config.slack, secrets)
     finally:
         chat.close()
-
-
-def main(config: Config, secrets: Secrets) -> int:
-    """`python -m bot slack`: 0 when stopped, 3 when Slack refuses the credentials."""
-    setup_logging(*secrets.all())
-    if missing := secrets.missing(config.slack):
-        print(f"error: {missing} is not set ([slack] mode = {config.slack.mode!r})", file=sys.stderr)
-        return EXIT_BAD_TOKEN
-    try:
-        asyncio.run(run(config, secrets))
-    except StartError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_TOKEN
-    return 0

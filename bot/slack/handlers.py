@@ -72,7 +72,8 @@ def register(app: AsyncApp, chat: ChatService, settings: SlackConfig) -> None:
     @app.middleware
     async def skip_retries(req: Any, resp: BoltResponse, next: Any) -> BoltResponse | None:
         # Slack redelivers an event it thinks we missed; the first delivery was acked and is answered.
-        if req.headers.get("x-slack-retry-num"):
+        # Socket Mode marks the first delivery too, with retry_attempt 0.
+        if int((req.headers.get("x-slack-retry-num") or ["0"])[0] or 0) > 0:
             return BoltResponse(status=200, body="")
         req.context["chat"], req.context["slack"], req.context["seen"] = chat, settings, seen
         return await next()
