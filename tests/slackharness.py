@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import io
 import itertools
@@ -10,6 +11,7 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -55,6 +57,17 @@ class SlackHarness:
         self.level = level
         self.log = io.StringIO()
         self._ids = itertools.count(1)
+
+    @staticmethod
+    @contextlib.asynccontextmanager
+    async def standin_only() -> AsyncIterator[SlackStandIn]:
+        """The stand-in alone, for tests that call the Web API without the app."""
+        standin = SlackStandIn()
+        await standin.start()
+        try:
+            yield standin
+        finally:
+            await standin.stop()
 
     async def __aenter__(self) -> SlackHarness:
         base_url = await self.standin.start() if self._own_standin else self.standin.base_url
