@@ -219,6 +219,8 @@ async def test_an_outsider_is_refused_once_politely(seed_engine):
         assert [e["text"] for e in h.standin.ephemeral("UOUTSIDE")] == [REFUSAL]
         assert len(h.standin.posted(CHANNEL)) == 1  # the admin's answer, nothing for the outsider
         assert [m["text"] for m in h.standin.posted("D0OUT001")] == [REFUSAL]  # once per place
+        reacted = {c.params["timestamp"] for c in h.standin.called("reactions.add")}
+        assert len(reacted) == 1  # the admin's question only
 
 
 async def test_channels_limit_where_the_bot_answers(seed_engine):
@@ -253,3 +255,18 @@ async def test_a_restart_keeps_conversations_and_buttons(seed_engine, tmp_path):
         await second.event(message(second, "Who detained them?", thread=event["ts"]))
         await answered(second, 2)
         assert second.chat.sources((CHANNEL, event["ts"])).question == "Who detained them?"
+
+
+def test_the_manifest_asks_for_what_the_listeners_need():
+    import yaml
+
+    from .conftest import ROOT
+
+    manifest = yaml.safe_load((ROOT / "bot" / "slack" / "manifest.yaml").read_text(encoding="utf-8"))
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert commands == {"/ask", "/coverage"}
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"app_mention", "app_home_opened", "message.channels", "message.im"} <= events
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "reactions:write", "im:history"} <= scopes
+    assert manifest["settings"]["interactivity"]["is_enabled"]

@@ -146,7 +146,9 @@ async def answer(context: AsyncBoltContext, client: AsyncWebClient, place: Place
     if place.ts and not context["seen"].first(place.channel, place.ts):
         return
     chat: ChatService = context["chat"]
-    await _react(client, "reactions_add", place)
+    working = chat.access.allowed(place.user, place.channel)  # no 👀 for an outsider: only a refusal
+    if working:
+        await _react(client, "reactions_add", place)
     try:
         reply = await chat.ask(place.key, question, place.user, place.channel)
         if isinstance(reply, Answered):
@@ -159,7 +161,8 @@ async def answer(context: AsyncBoltContext, client: AsyncWebClient, place: Place
         log.exception("cannot answer in %s", place.channel)
         await _tell_broken(client, place)
     finally:
-        await _react(client, "reactions_remove", place)
+        if working:
+            await _react(client, "reactions_remove", place)
 
 
 async def post(client: AsyncWebClient, place: Place, text: str, blocks: list[dict[str, Any]],
