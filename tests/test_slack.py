@@ -11,7 +11,7 @@ import pytest
 from bot.chat import REFUSAL
 from bot.slack import commands, handlers
 
-from .slack_standin import BOT_USER
+from .slack_standin import BOT_USER, SIGNING_SECRET
 from .slackharness import SlackHarness, buttons, shown
 
 ADMIN = "UADMIN01"
@@ -106,6 +106,9 @@ async def test_ask_is_restated_answered_ephemerally_and_shared_on_request(slack)
     [public] = await answered(slack)
     assert "3,000" in shown(public) and f"<@{ALICE}> asked" in shown(public)
     assert "Share in channel" not in buttons(public)
+    await slack.press(buttons(public)["Show passages"], ALICE, CHANNEL, public["ts"])
+    [_, passages] = await answered(slack, 2)
+    assert passages["thread_ts"] == public["ts"] and "3,000" in shown(passages)
     empty = await slack.command("/ask", "  ", ALICE, CHANNEL)
     assert "Put the question after the command" in empty.body
 
@@ -270,3 +273,9 @@ def test_the_manifest_asks_for_what_the_listeners_need():
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert {"app_mentions:read", "chat:write", "commands", "reactions:write", "im:history"} <= scopes
     assert manifest["settings"]["interactivity"]["is_enabled"]
+
+
+async def test_the_harness_fails_a_test_whose_log_holds_a_secret(seed_engine):
+    with pytest.raises(AssertionError, match="reached the log"):
+        async with SlackHarness(seed_engine) as h:
+            h.log.write(f"oops {SIGNING_SECRET}\n")

@@ -229,15 +229,24 @@ async def on_passages(ack: Any, body: dict[str, Any], action: dict[str, Any], co
     await ack()
     answer_id, key = read_value(action["value"])
     found = context["chat"].sources(key, answer_id)
-    container = body.get("container", {})
-    thread = key[1] if len(key) == 2 else None
-    place = Place(body["channel"]["id"], None, thread, key, body["user"]["id"],
-                  ephemeral=bool(container.get("is_ephemeral")))
+    ephemeral = bool(body.get("container", {}).get("is_ephemeral"))
+    place = Place(body["channel"]["id"], None, _thread_of(key, body), key, body["user"]["id"], ephemeral)
     if found is None:
         await post(client, place, TOO_OLD, sections(TOO_OLD), ephemeral=True)
         return
     for blocks in passage_messages(found):
         await post(client, place, "Passages: " + found.question[:200], blocks)
+
+
+def _thread_of(key: Key, body: dict[str, Any]) -> str | None:
+    """Where a button's reply goes: the answer's thread in a channel, under a shared /ask answer, or
+    nowhere in particular (a DM, or an ephemeral answer, which cannot have a thread)."""
+    if len(key) == 2:  # (channel, thread root)
+        return key[1]
+    container = body.get("container", {})
+    if len(key) == 3 and not container.get("is_ephemeral"):  # (channel, "ask", user), shared
+        return container.get("message_ts") or None
+    return None
 
 
 async def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext,
@@ -248,7 +257,7 @@ async def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], co
     user = body["user"]["id"]
     rating = action["action_id"].removeprefix("feedback_")
     noted = context["chat"].feedback(key, answer_id, user, rating)
-    place = Place(body["channel"]["id"], None, key[1] if len(key) == 2 else None, key, user)
+    place = Place(body["channel"]["id"], None, _thread_of(key, body), key, user)
     text = THANKS if noted else TOO_OLD
     await post(client, place, text, sections(text), ephemeral=True)
 
