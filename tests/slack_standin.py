@@ -53,6 +53,8 @@ class SlackStandIn:
     calls: list[Call] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)  # what chat.postMessage posted
     acks: list[dict[str, Any]] = field(default_factory=list)  # Socket Mode acks received
+    responses: list[dict[str, Any]] = field(default_factory=list)  # what was posted to response_urls
+    outside: set[str] = field(default_factory=set)  # channels the bot is not in
     delay: float = 0.0  # seconds each call waits, to simulate a slow API
 
     def __post_init__(self) -> None:
@@ -67,6 +69,7 @@ class SlackStandIn:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/socket", self._socket)
+        app.router.add_post("/response/{id}", self._response)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -81,6 +84,15 @@ class SlackStandIn:
             await ws.close()
         if self._runner:
             await self._runner.cleanup()
+
+    def response_url(self, request_id: str) -> str:
+        """A command's or a click's response_url, here."""
+        return self.base_url.removesuffix("api/") + f"response/{request_id}"
+
+    async def _response(self, request: web.Request) -> web.Response:
+        self.responses.append({"id": request.match_info["id"], **await request.json()})
+        self._changed.set()
+        return web.Response(text="ok")
 
     def fail(self, method: str, status: int, times: int = 1, retry_after: int = 0) -> None:
         """The next `times` calls of `method` get `status` (429 with Retry-After) and do nothing."""
@@ -180,6 +192,8 @@ class SlackStandIn:
             return {"ok": False, "error": "invalid_auth"}
         if method in _POSTS and (problem := check_message(params)):
             return {"ok": False, "error": problem}
+        if method in _POSTS and params.get("channel") in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}

@@ -138,7 +138,7 @@ class SlackHarness:
 
     async def command(self, command: str, text: str, user: str, channel: str) -> Posted:
         form = {"command": command, "text": text, "user_id": user, "channel_id": channel, "team_id": TEAM,
-                "response_url": "http://127.0.0.1:9/unused", "trigger_id": f"t{next(self._ids)}"}
+                "response_url": self.standin.response_url(f"c{next(self._ids)}"), "trigger_id": "t"}
         return await self.post(urlencode(form), "application/x-www-form-urlencoded")
 
     async def press(self, button: dict[str, Any], user: str, channel: str, message_ts: str = "",
@@ -150,7 +150,7 @@ class SlackHarness:
                    "api_app_id": "A0STANDIN", "channel": {"id": channel}, "trigger_id": f"t{next(self._ids)}",
                    "container": {"type": "message", "message_ts": message_ts, "channel_id": channel,
                                  "is_ephemeral": ephemeral},
-                   "response_url": "http://127.0.0.1:9/unused", "actions": [action]}
+                   "response_url": self.standin.response_url(f"a{next(self._ids)}"), "actions": [action]}
         form = urlencode({"payload": json.dumps(payload)})
         return await self.post(form, "application/x-www-form-urlencoded")
 

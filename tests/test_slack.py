@@ -113,6 +113,19 @@ async def test_ask_is_restated_answered_ephemerally_and_shared_on_request(slack)
     assert "Put the question after the command" in empty.body
 
 
+async def test_ask_in_a_channel_the_bot_is_not_in_answers_through_the_response_url(slack):
+    slack.standin.outside.add("C0OUTSID")
+    await slack.command("/ask", QUESTION, ALICE, "C0OUTSID")
+    await slack.standin.wait_for(lambda: slack.standin.responses)
+    [private] = slack.standin.responses
+    assert private["response_type"] == "ephemeral" and "3,000" in shown(private)
+    await slack.press(buttons(private)["Share in channel"], ALICE, "C0OUTSID", ephemeral=True)
+    await slack.standin.wait_for(lambda: len(slack.standin.responses) == 2)
+    shared = slack.standin.responses[1]
+    assert shared["response_type"] == "in_channel" and "3,000" in shown(shared)
+    assert slack.standin.posted() == [] and handlers.BROKEN not in json.dumps(slack.standin.responses)
+
+
 async def test_a_mention_twin_and_a_retried_delivery_give_one_answer(slack):
     event = mention(slack, QUESTION)
     twin = message(slack, event["text"], thread=None)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
@@ -35,6 +36,8 @@ ASK_USAGE = "Put the question after the command, e.g. `/ask how many people were
 TOO_OLD = "That answer is too old to use here; please ask again."
 THANKS = "Thanks: your feedback is noted."
 WORKING = "eyes"  # the 👀 reaction while an answer is being worked out
+# What chat.post* answer in a channel the bot is not in: only a command's response_url reaches it.
+OUTSIDE = {"channel_not_found", "not_in_channel"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class Place:
     key: Key
     user: str
     ephemeral: bool = False  # /ask: the answer is seen by the asker alone
+    respond: Callable[..., Awaitable[Any]] | None = field(default=None, compare=False)  # Bolt's respond()
 
 
 class Seen:
@@ -168,12 +172,19 @@ async def answer(context: AsyncBoltContext, client: AsyncWebClient, place: Place
 async def post(client: AsyncWebClient, place: Place, text: str, blocks: list[dict[str, Any]],
                ephemeral: bool | None = None) -> None:
     """One message to the place: in its thread, and to the asker alone when ephemeral."""
-    if place.ephemeral if ephemeral is None else ephemeral:
-        await client.chat_postEphemeral(channel=place.channel, user=place.user, text=text, blocks=blocks,
-                                        thread_ts=place.thread)
-    else:
-        await client.chat_postMessage(channel=place.channel, text=text, blocks=blocks, thread_ts=place.thread,
-                                      unfurl_links=False, unfurl_media=False)
+    private = place.ephemeral if ephemeral is None else ephemeral
+    try:
+        if private:
+            await client.chat_postEphemeral(channel=place.channel, user=place.user, text=text, blocks=blocks,
+                                            thread_ts=place.thread)
+        else:
+            await client.chat_postMessage(channel=place.channel, text=text, blocks=blocks,
+                                          thread_ts=place.thread, unfurl_links=False, unfurl_media=False)
+    except SlackApiError as exc:
+        if place.respond is None or exc.response.get("error") not in OUTSIDE:
+            raise
+        await place.respond(text=text, blocks=blocks, replace_original=False,
+                            response_type="ephemeral" if private else "in_channel")
 
 
 async def _tell_broken(client: AsyncWebClient, place: Place) -> None:
@@ -193,8 +204,8 @@ async def _react(client: AsyncWebClient, method: str, place: Place) -> None:
         log.info("%s failed: %s", method, exc.response.get("error"))
 
 
-async def on_ask(ack: Any, command: dict[str, Any], context: AsyncBoltContext,
-                 client: AsyncWebClient) -> None:
+async def on_ask(ack: Any, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
+                 respond: Any) -> None:
     """/ask <question>: restated at once (the ack), answered to the asker alone with a Share button."""
     question = (command.get("text") or "").strip()
     if not question:
@@ -202,18 +213,18 @@ async def on_ask(ack: Any, command: dict[str, Any], context: AsyncBoltContext,
         return
     await ack(f"You asked: {question}")
     channel, user = command["channel_id"], command["user_id"]
-    await answer(context, client, Place(channel, None, None, (channel, "ask", user), user, ephemeral=True),
-                 question)
+    place = Place(channel, None, None, (channel, "ask", user), user, ephemeral=True, respond=respond)
+    await answer(context, client, place, question)
 
 
 async def on_share(ack: Any, body: dict[str, Any], action: dict[str, Any], context: AsyncBoltContext,
-                   client: AsyncWebClient) -> None:
+                   client: AsyncWebClient, respond: Any) -> None:
     """Share in channel: the /ask answer posted for everyone, with its own buttons."""
     await ack()
     answer_id, key = read_value(action["value"])
     found = context["chat"].sources(key, answer_id)
     channel, user = body["channel"]["id"], body["user"]["id"]
-    place = Place(channel, None, None, key, user)
+    place = Place(channel, None, None, key, user, respond=respond)
     if found is None:
         await post(client, place, TOO_OLD, sections(TOO_OLD), ephemeral=True)
         return
