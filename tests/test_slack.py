@@ -200,6 +200,10 @@ async def test_admin_commands_and_their_refusal(slack):
     await slack.standin.wait_for(lambda: len(slack.standin.ephemeral(ADMIN)) == 2)
     assert slack.standin.ephemeral(ADMIN)[1]["text"].startswith("Reindexed:")
     assert "/coverage stats" in (await slack.command("/coverage", "", ADMIN, CHANNEL)).body
+    slack.standin.outside.add("C0OUTSID")
+    await slack.command("/coverage", "stats", ADMIN, "C0OUTSID")
+    await slack.standin.wait_for(lambda: slack.standin.responses)
+    assert "Articles: 1" in slack.standin.responses[0]["text"]
 
 
 async def test_the_home_tab_says_what_is_covered_and_how_to_ask(slack):

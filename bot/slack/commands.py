@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from index import CoverageError
@@ -21,7 +22,7 @@ ADMINS_ONLY = "Only the bot's admins can use that command."
 
 
 async def coverage_command(ack: Any, command: dict[str, Any], context: AsyncBoltContext,
-                           client: AsyncWebClient) -> None:
+                           client: AsyncWebClient, respond: Any) -> None:
     """Acked at once with what happens next; the result follows to the admin alone."""
     chat: ChatService = context["chat"]
     what = (command.get("text") or "").strip().lower()
@@ -30,13 +31,13 @@ async def coverage_command(ack: Any, command: dict[str, Any], context: AsyncBolt
         return
     if what == "stats":
         await ack()
-        await _tell(client, command, await stats_text(chat))
+        await _tell(client, respond, command, await stats_text(chat))
     elif what == "reindex":
         if chat.reindexing:
             await ack("A reindex is already running; I'll say when it is done.")
             return
         await ack("Reindexing the corpus. I keep answering from the current index meanwhile.")
-        await _tell(client, command, await reindex_text(chat))
+        await _tell(client, respond, command, await reindex_text(chat))
     else:
         await ack(USAGE)
 
@@ -63,9 +64,15 @@ async def reindex_text(chat: ChatService) -> str:
     return f"Reindexed: {report.summary()}.{problems}"
 
 
-async def _tell(client: AsyncWebClient, command: dict[str, Any], text: str) -> None:
-    await client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"],
-                                    text=escape(text), blocks=sections(text))
+async def _tell(client: AsyncWebClient, respond: Any, command: dict[str, Any], text: str) -> None:
+    """To the admin alone: in the channel, or through the response_url where the bot is not a member."""
+    try:
+        await client.chat_postEphemeral(channel=command["channel_id"], user=command["user_id"],
+                                        text=escape(text), blocks=sections(text))
+    except SlackApiError as exc:
+        if exc.response.get("error") not in ("channel_not_found", "not_in_channel"):
+            raise
+        await respond(text=escape(text), blocks=sections(text), response_type="ephemeral")
 
 
 def _when(epoch: int | None) -> str | None:
