@@ -56,10 +56,11 @@ async def test_a_mention_is_answered_once_in_a_thread_under_it_with_eyes_meanwhi
     eyes = [(c.method, c.params["timestamp"], c.params["name"]) for c in slack.standin.calls
             if c.method.startswith("reactions.")]
     assert eyes == [("reactions.add", event["ts"], "eyes"), ("reactions.remove", event["ts"], "eyes")]
+    assert slack.chat.sources((CHANNEL, event["ts"])).question == QUESTION  # the bot's mention left out
 
 
 async def test_a_thread_reply_is_a_follow_up_and_other_channel_messages_are_ignored(slack):
-    event = mention(slack, QUESTION)
+    event = mention(slack, QUESTION + " cc <@U0OTHER1>")
     await slack.event(event)
     await slack.standin.wait_for(lambda: len(slack.standin.posted(CHANNEL)) == 1)
     await slack.event(message(slack, "Who detained them?", thread=event["ts"]))
@@ -71,6 +72,8 @@ async def test_a_thread_reply_is_a_follow_up_and_other_channel_messages_are_igno
     await slack.standin.quiet(1.0)
     assert len(slack.standin.posted(CHANNEL)) == 2
     assert slack.chat.sources((CHANNEL, event["ts"])).question == "Who detained them?"
+    first = slack.chat.state.history(json.dumps(["slack", CHANNEL, event["ts"]]), 0, 5)[0]
+    assert first.question == QUESTION + " cc <@U0OTHER1>"  # another person's mention is kept
 
 
 async def answered(h: SlackHarness, n: int = 1, channel: str = CHANNEL) -> list[dict]:

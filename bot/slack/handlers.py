@@ -101,8 +101,9 @@ def _in_scope(settings: SlackConfig, channel: str) -> bool:
     return not settings.channels or channel in settings.channels
 
 
-def _question(text: str) -> str:
-    return re.sub(r"<@[A-Z0-9]+(\|[^>]*)?>", " ", text or "").strip()
+def _question(text: str, bot_user: str | None) -> str:
+    """The question without the bot's own mention (another person's mention may be part of it)."""
+    return re.sub(rf"<@{re.escape(bot_user or '-')}(\|[^>]*)?>", " ", text or "").strip()
 
 
 async def on_mention(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
@@ -111,7 +112,7 @@ async def on_mention(event: dict[str, Any], context: AsyncBoltContext, client: A
         return
     root = event.get("thread_ts") or event["ts"]
     place = Place(event["channel"], event["ts"], root, (event["channel"], root), event.get("user", ""))
-    await answer(context, client, place, _question(event.get("text", "")))
+    await answer(context, client, place, _question(event.get("text", ""), context.bot_user_id))
 
 
 async def on_message(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
@@ -121,7 +122,7 @@ async def on_message(event: dict[str, Any], context: AsyncBoltContext, client: A
     channel, text = event["channel"], event.get("text", "")
     if event.get("channel_type") == "im":
         place = Place(channel, event["ts"], None, (channel,), event["user"])
-        await answer(context, client, place, _question(text))
+        await answer(context, client, place, _question(text, context.bot_user_id))
         return
     root = event.get("thread_ts")
     mentioned = f"<@{context.bot_user_id}" in text
@@ -129,7 +130,7 @@ async def on_message(event: dict[str, Any], context: AsyncBoltContext, client: A
         return  # mentions are app_mention's; a top-level channel message is not for the bot
     if await _bot_thread(context, client, channel, root):
         await answer(context, client, Place(channel, event["ts"], root, (channel, root), event["user"]),
-                     _question(text))
+                     _question(text, context.bot_user_id))
 
 
 async def _bot_thread(context: AsyncBoltContext, client: AsyncWebClient, channel: str, root: str) -> bool:
@@ -159,7 +160,7 @@ async def answer(context: AsyncBoltContext, client: AsyncWebClient, place: Place
             blocks = answer_blocks(reply.answer, reply.answer_id, place.key, share=place.ephemeral)
             await post(client, place, fallback(reply.answer), blocks)
         elif not isinstance(reply, Refused) or reply.tell:
-            await post(client, place, reply.message, sections(reply.message),
+            await post(client, place, escape(reply.message), sections(reply.message),
                        ephemeral=isinstance(reply, Refused) and place.thread is not None)
     except Exception:
         log.exception("cannot answer in %s", place.channel)
@@ -189,7 +190,7 @@ async def post(client: AsyncWebClient, place: Place, text: str, blocks: list[dic
 
 async def _tell_broken(client: AsyncWebClient, place: Place) -> None:
     try:
-        await post(client, place, BROKEN, sections(BROKEN))
+        await post(client, place, escape(BROKEN), sections(BROKEN))
     except Exception as exc:  # noqa: BLE001 - nothing more to tell anyone
         log.warning("could not tell the user about the error: %s", exc)
 
@@ -270,7 +271,7 @@ async def on_feedback(ack: Any, body: dict[str, Any], action: dict[str, Any], co
     noted = context["chat"].feedback(key, answer_id, user, rating)
     place = Place(body["channel"]["id"], None, _thread_of(key, body), key, user)
     text = THANKS if noted else TOO_OLD
-    await post(client, place, text, sections(text), ephemeral=True)
+    await post(client, place, escape(text), sections(text), ephemeral=True)
 
 
 async def on_home(event: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
