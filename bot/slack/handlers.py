@@ -247,7 +247,7 @@ async def on_passages(ack: Any, body: dict[str, Any], action: dict[str, Any], co
         await post(client, place, TOO_OLD, sections(TOO_OLD), ephemeral=True)
         return
     for blocks in passage_messages(found):
-        await post(client, place, "Passages: " + found.question[:200], blocks)
+        await post(client, place, escape("Passages: " + found.question[:200]), blocks)
 
 
 def _thread_of(key: Key, body: dict[str, Any]) -> str | None:
