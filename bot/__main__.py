@@ -1,4 +1,4 @@
-"""`python -m bot`: the Telegram bot with TELEGRAM_BOT_TOKEN, else the terminal chat; `feedback`: ratings."""
+"""`python -m bot [slack|telegram]`: the front ends with tokens set, else the terminal chat; `feedback`."""
 
 import sys
 

@@ -1,13 +1,17 @@
-"""Logging for the bot: readable, quiet about HTTP, and never showing the bot token."""
+"""Logging for the bot: readable, quiet about HTTP, and never showing a token or signing secret."""
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "<token>"
+# Slack's token shapes (bot, user, app-level, refresh...): redacted even when not passed in,
+# so another workspace's token quoted in an error never reaches the log either.
+SLACK_TOKEN = re.compile(r"\bx(?:ox[a-z]|app)-[0-9A-Za-z-]{8,}")
 
 
 class RedactFilter(logging.Filter):
@@ -21,7 +25,7 @@ class RedactFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return SLACK_TOKEN.sub(REDACTED, text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = self.redact(record.getMessage()), None
@@ -45,6 +49,8 @@ def setup_logging(*secrets: str, stream: TextIO = sys.stderr, level: int = loggi
     # httpx logs every request URL at INFO, and PTB's URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # slack_sdk logs whole request bodies at DEBUG; INFO is enough for an operator.
+    logging.getLogger("slack_sdk").setLevel(logging.INFO)
     # Not used by the bot, but chatty at INFO.
     for name in ("chromadb", "sentence_transformers", "bm25s"):
         logging.getLogger(name).setLevel(logging.WARNING)

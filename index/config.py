@@ -12,6 +12,7 @@ from pathlib import Path
 from .errors import ConfigError
 
 DEFAULT_BOT_API = "https://api.telegram.org/bot"
+DEFAULT_SLACK_API = "https://slack.com/api/"
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,19 @@ class TelegramConfig:
 
 
 @dataclass(frozen=True)
+class SlackConfig:
+    """The Slack app; its tokens and signing secret come from the environment, never from here."""
+
+    mode: str = "socket"  # or "http": Slack's Events API posts to /slack/events
+    listen: str = "127.0.0.1"  # http mode only
+    port: int = 3000
+    base_url: str = DEFAULT_SLACK_API
+    channels: tuple[str, ...] = ()  # empty: any channel the bot is in
+    allowed_users: tuple[str, ...] = ()
+    admins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ConversationConfig:
     """Follow-up memory, the same for every front end."""
 
@@ -102,6 +116,7 @@ class Config:
     conversation: ConversationConfig = field(default_factory=ConversationConfig)
     state: StateConfig = field(default_factory=StateConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
 
     @property
     def server_mode(self) -> bool:
@@ -159,9 +174,11 @@ def _coerce(value: object, hint: object, label: str, where: object) -> object:
         if isinstance(value, str) and value:
             return Path(value)
     elif origin is tuple:
-        if isinstance(value, list) and all(type(v) is int for v in value):
+        kind = args[0]  # Telegram's ids are integers, Slack's strings ("U0123", "C0456")
+        if isinstance(value, list) and all(type(v) is kind for v in value):
             return tuple(value)
-        raise ConfigError(f"{where}: {label} must be a list of integer ids, got {value!r}")
+        noun = "integer" if kind is int else "string"
+        raise ConfigError(f"{where}: {label} must be a list of {noun} ids, got {value!r}")
     elif hint is float and type(value) in (int, float):
         return float(value)
     elif hint in (int, str, bool) and type(value) is hint:
@@ -177,6 +194,8 @@ def _check_ranges(obj: object, name: str, where: object) -> None:
             raise ConfigError(f"{where}: [{name}] {f.name} must not be negative, got {value}")
     if isinstance(obj, ChromaConfig) and obj.timeout_s <= 0:
         raise ConfigError(f"{where}: [chroma] timeout_s must be above 0, got {obj.timeout_s}")
+    if isinstance(obj, SlackConfig) and obj.mode not in ("socket", "http"):
+        raise ConfigError(f"{where}: [slack] mode must be socket or http, got {obj.mode!r}")
     if isinstance(obj, ChunkingConfig) and obj.chunk_overlap >= obj.chunk_size:
         raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
     shares = ("vector_weight", "recency_floor") if isinstance(obj, RetrievalConfig) else ()

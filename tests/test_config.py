@@ -24,6 +24,8 @@ def test_project_config_loads_with_paths_relative_to_it() -> None:
     ("[chroma]\nport = 'eighty'\n", "[chroma] port"),
     ("[retrieval]\nvector_weight = 2.0\n", "vector_weight"),
     ("[telegram]\nadmins = ['alice']\n", "[telegram] admins"),
+    ("[slack]\nadmins = [12345]\n", "[slack] admins must be a list of string ids"),
+    ("[slack]\nmode = 'webhook'\n", "[slack] mode must be socket or http"),
     ("[nonsense]\nx = 1\n", "[nonsense]"),
     ("[corpus\npath = 'x'\n", "not valid TOML"),
 ])
@@ -53,3 +55,13 @@ def test_conversation_and_state_sections(tmp_path: Path) -> None:
     path.write_text("[telegram]\nhistory_turns = 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"\[telegram\] history_turns"):
         load_config(path)
+
+
+def test_slack_section_with_string_ids(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[slack]\nmode = 'http'\nport = 3100\nbase_url = 'http://127.0.0.1:9/api/'\n"
+                    "channels = ['C01']\nallowed_users = ['U01']\nadmins = ['U02']\n", encoding="utf-8")
+    slack = load_config(path).slack
+    assert (slack.mode, slack.port, slack.base_url) == ("http", 3100, "http://127.0.0.1:9/api/")
+    assert (slack.channels, slack.allowed_users, slack.admins) == (("C01",), ("U01",), ("U02",))
+    assert load_config(ROOT / "config.toml").slack.base_url == "https://slack.com/api/"

@@ -29,3 +29,16 @@ def test_token_is_redacted_from_messages_arguments_and_tracebacks() -> None:
     assert f"/bot{REDACTED}/getMe" in text and f"/bot{REDACTED}/sendMessage failed" in text
     assert "Traceback" in text and "delivery failed" in text
     assert "getUpdates" not in text  # httpx at INFO is silenced altogether
+
+
+def test_slack_token_shapes_are_redacted_even_when_not_passed_in() -> None:
+    out = io.StringIO()
+    handler = setup_logging("signing-secret-value", stream=out)
+    try:
+        logging.getLogger("slack_sdk.web").info(
+            "auth with xoxb-1234-5678-abcdefgh and xapp-1-A01-99-ffee0011; secret signing-secret-value")
+    finally:
+        logging.getLogger().removeHandler(handler)
+    text = out.getvalue()
+    assert "xoxb-" not in text and "xapp-" not in text and "signing-secret-value" not in text
+    assert text.count(REDACTED) == 3

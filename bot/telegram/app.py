@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import secrets
@@ -96,11 +97,37 @@ async def register_commands(app: Application) -> None:
         log.warning("could not register the command menu: %s", exc)
 
 
+def webhook_secret() -> str:
+    """The webhook secret is ours alone: we hand it to Telegram and check it on every call."""
+    return os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
+
+
+async def serve(app: Application, settings: TelegramConfig, secret: str) -> None:
+    """What run_polling()/run_webhook() do, on a loop shared with other front ends, until cancelled.
+
+    Raises InvalidToken or NetworkError at start-up, as they do.
+    """
+    async with app:
+        await register_commands(app)
+        if settings.webhook_url:
+            await app.updater.start_webhook(
+                listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
+                webhook_url=settings.webhook_url.rstrip("/") + "/telegram", secret_token=secret,
+                allowed_updates=Update.ALL_TYPES)
+        else:
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        await app.start()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await app.updater.stop()
+            await app.stop()
+
+
 def main(config: Config, token: str) -> int:
     """Long polling by default; a webhook (with a secret token) when `[telegram] webhook_url` is set."""
-    # The webhook secret is ours alone: we hand it to Telegram and check it on every call.
-    webhook_secret = os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
-    setup_logging(token, webhook_secret)
+    secret = webhook_secret()
+    setup_logging(token, secret)
     settings = config.telegram
     chat = open_chat(Engine(config), config)
     app = build_application(chat, settings, token)
@@ -108,7 +135,7 @@ def main(config: Config, token: str) -> int:
         if settings.webhook_url:
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
                             url_path="telegram", webhook_url=settings.webhook_url.rstrip("/") + "/telegram",
-                            secret_token=webhook_secret, allowed_updates=Update.ALL_TYPES)
+                            secret_token=secret, allowed_updates=Update.ALL_TYPES)
         else:
             app.run_polling(allowed_updates=Update.ALL_TYPES)
     except InvalidToken:
