@@ -25,8 +25,9 @@ def post_documents(article: Article, article_hash: str,
     """
     docs = []
     title = clip(article.title) if article.title else None
-    for post in article.posts:
+    for position, post in enumerate(article.posts):
         metadata = {
+            "post_index": position,  # page order: a live page's newest post is usually first
             "headline": clip(post.headline),
             "title": title,
             "source": article.source,

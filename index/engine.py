@@ -12,12 +12,23 @@ import numpy as np
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from .answer import CALIBRATED_WITH, Answer, Citation, SentenceSynthesizer
+from .answer import CALIBRATED_WITH, NOT_SAID, Answer, Citation, SentenceSynthesizer
 from .bm25 import ChunkCorpus
 from .config import Config
 from .embedding import fingerprint, load_embed_model, model_path
 from .errors import QuestionError
 from .followup import contextualize
+from .intents import (
+    MAX_POSTS,
+    MAX_TIMELINE,
+    OVERVIEW,
+    TIMELINE,
+    Digest,
+    Intent,
+    digest_text,
+    intent_of,
+    timeline_order,
+)
 from .retrieval import HybridRetrieval, NearDuplicates, RecencyPrior
 from .store import Stats, Store
 from .terms import Rarity
@@ -43,8 +54,9 @@ class Engine:
         retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
         synthesizer = SentenceSynthesizer(
             self.embed_model, rarity, self.config.answer, self.config.retrieval.fused_top_k)
-        with self._lock:  # swap all three together: a question never sees half a reload
+        with self._lock:  # swap them together: a question never sees half a reload
             self._retrieval, self._synthesizer, self._corpus = retrieval, synthesizer, corpus
+            self._digest = Digest(corpus)
 
     def reload(self) -> None:
         """Re-read the index after a build; answers keep coming from the old one meanwhile."""
@@ -53,7 +65,10 @@ class Engine:
     def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None) -> Answer:
         question = check_question(question, self.config.answer.max_question_chars)
         with self._lock:
-            retrieval, synthesizer = self._retrieval, self._synthesizer
+            retrieval, synthesizer, digest = self._retrieval, self._synthesizer, self._digest
+        intent = intent_of(question)
+        if intent is not None:
+            return self._digest_answer(question, intent, as_of, retrieval, digest)
         query = contextualize(question, history, self._similarity)
         bundle = QueryBundle(query, embedding=self.embed_model.get_query_embedding(query))
         engine = RetrieverQueryEngine(
@@ -77,6 +92,37 @@ class Engine:
             confidence=float(meta.get("confidence", 0.0)),
             signals=dict(meta.get("signals") or {}),
         )
+
+    def _digest_answer(self, question: str, intent: Intent, as_of: int | None,
+                       retrieval: HybridRetrieval, digest: Digest) -> Answer:
+        """The latest posts, an overview, or a timeline: every line cited like any answer."""
+        def headline(n: NodeWithScore) -> str:
+            return n.node.metadata.get("headline") or n.node.metadata.get("title") or ""
+
+        def post_line(n: NodeWithScore) -> str:
+            head, first = headline(n), digest.first_sentence(n)
+            return f"{head}: {first}" if head and head not in first else first
+
+        if intent.kind == TIMELINE and intent.topic:
+            bundle = QueryBundle(intent.topic, embedding=self.embed_model.get_query_embedding(intent.topic))
+            nodes = timeline_order(retrieval.retriever(as_of).retrieve(bundle)[: 4 * MAX_TIMELINE],
+                                   intent.topic)
+
+            def line(n: NodeWithScore) -> str:
+                c = _citation(0, n)
+                return f"{c.published_iso[:10]} — {post_line(n)}" if c.published_iso else post_line(n)
+        else:
+            nodes = digest.newest_posts(as_of, MAX_POSTS)
+            line = post_line
+            if intent.kind == OVERVIEW and nodes:
+                line = lambda n: post_line(n) if n is nodes[0] else headline(n) or post_line(n)  # noqa: E731
+        if not nodes:
+            return Answer(question=question, text=NOT_SAID, abstained=True, query=question,
+                          reason="Nothing in the coverage is close to the question.")
+        return Answer(question=question, text=digest_text(nodes, line), abstained=False, query=question,
+                      citations=tuple(_citation(i, n) for i, n in enumerate(nodes, 1)),
+                      retrieved=tuple(n.node.metadata.get("post_id", n.node.node_id) for n in nodes),
+                      confidence=1.0)
 
     def _similarity(self, phrase: str, others: list[str]) -> list[float]:
         vectors = np.asarray(self.embed_model.get_text_embedding_batch([phrase, *others]))

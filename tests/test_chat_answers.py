@@ -11,7 +11,7 @@ from index.engine import _check_calibration
 from .conftest import jsonl_engine
 
 STORY = [
-    {"id": "strike-day1", "title": "Ferry strike live updates", "date": "2031-03-02",
+    {"id": "strike-day1", "title": "Ferry strike live updates", "date": "2025-03-02",
      "text": "Crews walked out at dawn\n\n"
              "The ferry crews of the Halden line walked out at dawn over a pay cut, leaving the islands "
              "without a crossing. The union said 40 ferries were idle by noon.\n\n"
@@ -21,15 +21,15 @@ STORY = [
              "The school\n\n"
              "The island school said 640 pupils could not reach their classes.\n\n"
              "Officials said three teachers could not reach the island school either."},
-    {"id": "strike-day2", "title": "Ferry strike live updates", "date": "2031-03-03",
+    {"id": "strike-day2", "title": "Ferry strike live updates", "date": "2025-03-03",
      "text": "Crews walked out at dawn\n\n"
              "The ferry crews of the Halden line walked out at dawn over a pay cut, leaving the islands "
              "without a crossing. The union said 45 ferries were idle by noon.\n\n"
              "Talks\n\n"
              "Talks between the union and the ministry are set to resume on Friday in Westport."},
-    {"id": "orchard", "title": "Apple harvest", "date": "2031-03-02",
+    {"id": "orchard", "title": "Apple harvest", "date": "2025-03-02",
      "text": "Farmers in the valley picked a record apple crop this autumn, the growers' board said."},
-    {"id": "league", "title": "Cup final", "date": "2031-03-01",
+    {"id": "league", "title": "Cup final", "date": "2025-03-01",
      "text": "Northfield won the cup final 2-1 after extra time in front of 30,000 fans."},
 ]
 
