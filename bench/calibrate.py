@@ -47,10 +47,10 @@ def fit(pos: np.ndarray, neg: np.ndarray, steps: int = 40000, l2: float = 0.01) 
     return w
 
 
-def chat_signals(path: Path) -> tuple[list[dict], list[dict]]:
-    """(right answers, unanswerable questions) of the tuning part's single questions."""
+def chat_signals(path: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """(right answers, wrong answers, unanswerable questions) of the tuning part's single questions."""
     cases = {c.id: c for c in chat.cases()}
-    pos, neg = [], []
+    pos, wrong, neg = [], [], []
     for r in json.loads(path.read_text(encoding="utf-8"))["records"]:
         case = cases[r["id"]]
         if case.part != "tune" or case.followup:
@@ -58,15 +58,27 @@ def chat_signals(path: Path) -> tuple[list[dict], list[dict]]:
         signals = r["answers"][0]["signals"]
         if not case.answerable:
             neg.append(signals)
-        elif r["right"][0]:
-            pos.append(signals)
-    return pos, neg
+        else:
+            (pos if r["right"][0] else wrong).append(signals)
+    return pos, wrong, neg
 
 
 def realtimeqa_signals(path: Path) -> tuple[list[dict], list[dict]]:
     result = json.loads(path.read_text(encoding="utf-8"))
     pos = [r["signals"] for r in result["records"] if r["answer_in_context"] and r["contained"]]
     return pos, [r["signals"] for r in result["removed_records"]]
+
+
+def tradeoff(pos: np.ndarray, wrong: np.ndarray, neg: np.ndarray, rq_pos: np.ndarray,
+             rq_neg: np.ndarray) -> str:
+    """Each threshold's chat-tune figures (correct, false abstention, abstention) and RealTime QA dev's."""
+    lines = ["threshold | chat correct | chat false abst. | chat abst. | rtqa false abst. | rtqa abst."]
+    for t in np.arange(0.20, 0.71, 0.05):
+        correct = ((pos >= t).sum() + (neg < t).sum()) / (len(pos) + len(wrong) + len(neg))
+        false = ((pos < t).sum() + (wrong < t).sum()) / (len(pos) + len(wrong))
+        lines.append(f"{t:.2f} | {correct:.3f} | {false:.3f} | {(neg < t).mean():.3f} | "
+                     f"{(rq_pos < t).mean():.3f} | {(rq_neg < t).mean():.3f}")
+    return "\n".join(lines)
 
 
 def seed_signals() -> tuple[list[dict], list[dict]]:
@@ -87,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features", help=f"comma-separated signals (default: {','.join(FEATURES)})")
     args = parser.parse_args(argv)
     features = tuple(args.features.split(",")) if args.features else FEATURES
-    chat_pos, chat_neg = chat_signals(args.chat)
+    chat_pos, chat_wrong, chat_neg = chat_signals(args.chat)
     rq_pos, rq_neg = realtimeqa_signals(args.realtimeqa)
     # Each source weighs the same: RealTime QA has ten times the questions but is one benchmark.
     pos = np.vstack([np.repeat(matrix(chat_pos, features), max(1, len(rq_pos) // len(chat_pos)), 0),
@@ -106,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, p, n in (("chat tune", chat_pos, chat_neg), ("realtimeqa dev", rq_pos, rq_neg)):
         print(f"{name}: {len(p)} right, {len(n)} negatives; false abstention "
               f"{(scores(p) < threshold).mean():.3f}, abstention {(scores(n) < threshold).mean():.3f}")
+    print(tradeoff(scores(chat_pos), scores(chat_wrong), scores(chat_neg), scores(rq_pos), scores(rq_neg)))
     seed_pos, seed_neg = seed_signals()
     print(f"seed: answerable lowest {scores(seed_pos).min():.3f}, "
           f"unanswerable highest {scores(seed_neg).max():.3f}")

@@ -46,7 +46,8 @@ _QUESTION_TYPES = (
     ("number", re.compile(r"^\s*(how (many|much|far|big|large)|what (number|percentage|share)"
                           r"|at what (age|rate))\b", re.I)),
     ("time", re.compile(r"^\s*(when|since when|what (year|day|date|time|month))\b", re.I)),
-    ("name", re.compile(r"^\s*(who|whom|whose|which|where|what (country|city|company|group|"
+    ("name", re.compile(r"^\s*(who|whom|whose|which|where|what(?:'s| is| was| are) the names? of"
+                        r"|what (country|city|company|group|"
                         r"party|team|state|organi[sz]ation))\b", re.I)),
 )
 

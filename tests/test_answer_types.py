@@ -56,3 +56,9 @@ def test_counted_words_say_what_a_number_counts() -> None:
 ])
 def test_which_sentences_can_answer(sentence: str, ok: bool) -> None:
     assert answer_like(sentence) is ok
+
+
+def test_what_is_the_name_of_asks_for_a_name() -> None:
+    assert question_type("what's the name of the gun shop?") == "name"
+    question = "what's the name of the gun shop?"
+    assert not has_shape("name", "He bought both rifles at a local gun shop.", question)
