@@ -46,6 +46,10 @@ _QUESTION_TYPES = (
     ("number", re.compile(r"^\s*(how (many|much|far|big|large)|what (number|percentage|share)"
                           r"|at what (age|rate))\b", re.I)),
     ("time", re.compile(r"^\s*(when|since when|what (year|day|date|time|month))\b", re.I)),
+    # "who is Ablyazov?" asks what the name is: a description, not another name.
+    ("define", re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+"
+                          r"(?!(?:the|a|an|he|she|it|they|this|that)\b)"
+                          r"[\w.'’-]+(?:\s+[\w.'’-]+){0,2}\s*\??\s*$", re.I)),
     ("name", re.compile(r"^\s*(who|whom|whose|which|where|what(?:'s| is| was| are) the names? of"
                         r"|what (country|city|company|group|"
                         r"party|team|state|organi[sz]ation))\b", re.I)),
@@ -120,6 +124,8 @@ def has_shape(kind: str, sentence: str, question: str = "") -> bool:
     answered by a sentence whose only name is Abbott, nor "what was the 96-1 vote?" by 96-1.
     """
     asked = {w.strip("?.,!:;\"'’s") for w in question.lower().replace("’", "'").split()}
+    if kind == "define":
+        return _describes(sentence, question)
     if kind == "name":
         # A capitalised word that does not merely open the sentence ("There's ...").
         opening = len(sentence) - len(sentence.lstrip("\"'“‘( "))
@@ -127,6 +133,27 @@ def has_shape(kind: str, sentence: str, question: str = "") -> bool:
                    and m.group().lower() not in _CALENDAR and m.group().lower().strip("'’s") not in asked
                    for m in _CAPITALISED.finditer(sentence))
     return any(_word_at(sentence, m.start()) not in asked for m in _ANSWER_SHAPES[kind].finditer(sentence))
+
+
+_DEFINED = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+(.+?)\s*\??\s*$", re.I)
+# After the name: ", a former minister", ", who ...", " is the ...", " (DPS director)".
+_DESCRIPTION = re.compile(r"^(?:['’]s)?(?:\s*,\s*(?:a|an|the|who|whose|[a-z]+)\b"
+                          r"|\s+(?:is|was)\s+(?:a|an|the)\b|\s*\()")
+
+
+def _describes(sentence: str, question: str) -> bool:
+    """Whether the sentence says what the asked-about name is: "X, a former minister ...",
+    "X is the ...", or a title just before it ("Surgeon General X", "Col. X")."""
+    match = _DEFINED.match(question)
+    name = match.group(1) if match else ""
+    at = re.search(rf"\b{re.escape(name)}\b", sentence, re.I) if name else None
+    if at is None and name:
+        at = re.search(rf"\b{re.escape(name.split()[-1])}\b", sentence, re.I)
+    if at is None:
+        return False
+    before = sentence[: at.start()].split()
+    titled = bool(before) and (before[-1][:1].isupper() or before[-1].endswith(".")) and len(before) > 1
+    return titled or bool(_DESCRIPTION.match(sentence[at.end():]))
 
 
 def _word_at(text: str, i: int) -> str:

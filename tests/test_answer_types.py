@@ -62,3 +62,12 @@ def test_what_is_the_name_of_asks_for_a_name() -> None:
     assert question_type("what's the name of the gun shop?") == "name"
     question = "what's the name of the gun shop?"
     assert not has_shape("name", "He bought both rifles at a local gun shop.", question)
+
+
+def test_who_is_a_name_wants_what_the_name_is() -> None:
+    question = "who is Ola Berg?"
+    assert question_type(question) == "define"
+    assert question_type("who is the harbour master?") == "name"
+    assert has_shape("define", "Ola Berg, a former ferry captain who lives in Westport, said so.", question)
+    assert has_shape("define", "Harbour Master Ola Berg closed the port.", question)
+    assert not has_shape("define", "Berg said the port would stay closed.", question)
