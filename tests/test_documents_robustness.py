@@ -99,3 +99,13 @@ def test_links_loops_fifos_and_devices_are_reported_not_read(tmp_path: Path) -> 
     problems = {p.split(":")[0]: p for p in result.problems}
     assert set(problems) == {"loop.txt", "zero.txt", "gone.txt", "fifo.txt"}
     assert "loop" in problems["loop.txt"] and "not a regular file" in problems["fifo.txt"]
+
+
+def test_deeply_nested_front_matter_is_reported_not_parsed(tmp_path) -> None:
+    from index.documents import load_corpus
+
+    (tmp_path / "deep.md").write_text("---\n" + "[" * 2000 + "\n---\nBody text here.\n", encoding="utf-8")
+    (tmp_path / "fine.md").write_text("---\ntitle: Fine\n---\nA fine body.\n", encoding="utf-8")
+    result = load_corpus(tmp_path)
+    assert [a.title for a in result.articles] == ["Fine"]
+    assert any("deep.md" in p and "nested" in p for p in result.problems)

@@ -41,7 +41,7 @@ def check_loads(folder: Path) -> None:
     """What any corpus must give: usable articles, printable problems, chunks for each article."""
     started = time.monotonic()
     result = load_corpus(folder)
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30  # a hang guard, generous for a loaded machine
     for problem in result.problems:
         problem.encode("utf-8")
     for article in result.articles:

@@ -95,7 +95,7 @@ async def test_both_front_ends_run_in_one_process_and_a_bad_one_stops_alone(tmp_
             await slack.push(mention(slack))
             telegram.message(41, 41, QUESTION)
             await slack.wait_for(lambda: slack.posted(CHANNEL), timeout=120)
-            await telegram.wait_for(lambda: telegram.sent(41), timeout=60)
+            await telegram.wait_for(lambda: telegram.sent(41), timeout=120)
         finally:
             code, log = await stop(process)
         assert code == 0, log
