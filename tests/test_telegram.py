@@ -206,3 +206,15 @@ async def test_passages_full_of_emoji_arrive_in_messages_telegram_accepts(tg, mo
     shown = "".join(text_of(c) for c in tg.standin.sent(14)[before:])
     assert shown.count("😀") == 1201 and handlers.BROKEN not in shown
     assert not [c for c in tg.standin.calls_of("sendMessage") if c.status != 200]
+
+
+async def test_a_sources_button_cannot_read_another_chats_answer(tg):
+    [theirs] = await tg.ask(33, "How many police and national guard members were killed?")
+    [ours] = await tg.ask(GROUP, f"{BOT} how many people have been detained?", 5, chat_type="supergroup")
+    before, answered = len(tg.standin.sent(GROUP)), len(tg.standin.calls_of("answerCallbackQuery"))
+    # A forged press in the group: our message, their answer's id.
+    await tg.press(GROUP, 5, ours.result["message_id"], button_data(theirs))
+    await tg.standin.wait_for(lambda: len(tg.standin.calls_of("answerCallbackQuery")) > answered)
+    await tg.standin.quiet(0.5)
+    assert tg.standin.calls_of("answerCallbackQuery")[-1].params["text"] == handlers.TOO_OLD
+    assert len(tg.standin.sent(GROUP)) == before
