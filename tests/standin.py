@@ -114,10 +114,15 @@ class BotApiStandIn:
 
     def message(self, chat_id: int, user_id: int, text: str | None = None, *, chat_type: str = "private",
                 thread_id: int | None = None, reply_to: int | None = None, photo: bool = False) -> int:
-        """Push a user's message as an update; returns the message id."""
+        """Push a user's message as an update (a channel's post, with no user, if chat_type is
+        "channel"); returns the message id."""
         chat = self._chat(chat_id, chat_type, forum=thread_id is not None)
         msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
-                               "chat": chat, "from": _user(user_id)}
+                               "chat": chat}
+        if chat_type == "channel":
+            msg["sender_chat"] = chat
+        else:
+            msg["from"] = _user(user_id)
         if text is not None:
             msg["text"] = text
             if entities := _entities(text):
@@ -129,7 +134,7 @@ class BotApiStandIn:
         if reply_to is not None:
             msg["reply_to_message"] = self._messages[(chat_id, reply_to)]
         self._messages[(chat_id, msg["message_id"])] = msg
-        self._push({"message": msg})
+        self._push({"channel_post" if chat_type == "channel" else "message": msg})
         return msg["message_id"]
 
     def press(self, chat_id: int, user_id: int, message_id: int, data: str) -> int:

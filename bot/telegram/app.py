@@ -79,6 +79,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("stats", handlers.stats, filters=new_message))
     app.add_handler(CallbackQueryHandler(handlers.sources_button, pattern=r"^src:"))
     app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:(up|down):"))
+    app.add_handler(CallbackQueryHandler(handlers.unknown_button))  # any other data
     text = new_message & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, handlers.private_text))
     app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, handlers.group_text))
