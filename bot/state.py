@@ -173,10 +173,10 @@ class SqliteState:
 
 # What one stored answer may hold. A reply can be far longer (a reason quoting a long question
 # once ran to 641,232 characters), and MAX_ANSWERS of those would fill memory and disk; these
-# bounds keep a stored answer under about 100 KB and real passages whole.
+# bounds keep a stored answer under about 300 KB and real passages whole.
 MAX_STORED_TEXT = 10_000  # the question, the answer's text, the reason
 MAX_CITATIONS = 12
-MAX_PASSAGE = 4_000  # each cited passage, as a Sources button shows it
+MAX_PASSAGE = 20_000  # each cited passage, as a Sources button shows it (real chunks run to ~8,000)
 MAX_FIELD = 500  # post id, headline, title, source, url
 
 

@@ -113,11 +113,11 @@ def test_a_huge_answer_is_stored_within_bounds(tmp_path: Path) -> None:
     answer_id = state.remember("c", huge, at=1.0)
     with sqlite3.connect(tmp_path / "s.sqlite") as db:
         (size,), = db.execute("SELECT LENGTH(answer) FROM answers WHERE id = ?", (answer_id,)).fetchall()
-    assert size < 150_000  # of about 1.9 million characters given
+    assert size < 300_000  # of about 26 million characters given
     stored = state.answer("c", answer_id)
     assert stored.text.startswith("xxx") and stored.text.endswith("…") and len(stored.text) <= 10_000
     assert len(stored.reason) <= 10_000 and len(stored.citations) <= 12
-    assert all(len(c.text) <= 4_000 and c.text.startswith("word ") for c in stored.citations)
+    assert all(len(c.text) <= 20_000 and c.text.startswith("word ") for c in stored.citations)
     assert stored.citations[0].url is None and len(stored.citations[0].headline) <= 500
     small = answer(1)
     assert state.answer("c", state.remember("c", small, at=2.0)) == small  # normal answers stay whole

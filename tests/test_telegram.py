@@ -196,7 +196,7 @@ async def test_a_mention_after_emoji_is_found_by_its_utf16_offset(tg):
 
 
 async def test_passages_full_of_emoji_arrive_in_messages_telegram_accepts(tg, monkeypatch):
-    # 3,899 characters (under the stored bound of 4,000), 4,799 UTF-16 units: over one message.
+    # 3,899 characters but 4,799 UTF-16 units: over one message only when counted as Telegram does.
     emoji = " ".join("🚨😀𠀀 Almaty." for _ in range(300))
     answer = Answer("q", "Emoji [1].", False, (Citation(1, "p1", "Live 😀", None, None, None, None, emoji),))
     monkeypatch.setattr(tg.engine, "answer", lambda question, history=(): answer)
