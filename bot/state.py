@@ -6,7 +6,7 @@ import json
 import secrets
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -171,8 +171,35 @@ class SqliteState:
             return self._db.execute(sql, params).fetchall()
 
 
+# What one stored answer may hold. A reply can be far longer (a reason quoting a long question
+# once ran to 641,232 characters), and MAX_ANSWERS of those would fill memory and disk; these
+# bounds keep a stored answer under about 300 KB and real passages whole.
+MAX_STORED_TEXT = 10_000  # the question, the answer's text, the reason
+MAX_CITATIONS = 12
+MAX_PASSAGE = 20_000  # each cited passage, as a Sources button shows it (real chunks run to ~8,000)
+MAX_FIELD = 500  # post id, headline, title, source, url
+
+
+def bounded(answer: Answer) -> Answer:
+    """The answer as stored: every part clipped to its bound, with "…" where it was cut."""
+    citations = tuple(
+        replace(c, post_id=_clip(c.post_id, MAX_FIELD), headline=_clip(c.headline, MAX_FIELD),
+                title=_clip(c.title, MAX_FIELD), source=_clip(c.source, MAX_FIELD),
+                url=c.url if c.url is None or len(c.url) <= MAX_FIELD else None,  # a cut link is wrong
+                text=_clip(c.text, MAX_PASSAGE))
+        for c in answer.citations[:MAX_CITATIONS])
+    return replace(answer, question=_clip(answer.question, MAX_STORED_TEXT),
+                   text=_clip(answer.text, MAX_STORED_TEXT), reason=_clip(answer.reason, MAX_STORED_TEXT),
+                   citations=citations)
+
+
+def _clip(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _dump(answer: Answer) -> str:
     # to_json leaves out why an abstention abstained; the reply shows it, so it is kept beside.
+    answer = bounded(answer)
     return json.dumps({**answer.to_json(), "reason": answer.reason}, ensure_ascii=False)
 
 

@@ -1,7 +1,7 @@
 """A Bot API stand-in on 127.0.0.1: serves injected updates, records every call, injects faults.
 
 The real python-telegram-bot Application talks to it over HTTP through `base_url`.
-It checks what Telegram checks that matters to us (HTML well-formedness, 4,096 characters)
+It checks what Telegram checks that matters to us (HTML well-formedness, 4,096 UTF-16 units)
 and can answer a call with 429, 500 or a formatting error. Used by the tests and by bench/.
 """
 
@@ -114,10 +114,15 @@ class BotApiStandIn:
 
     def message(self, chat_id: int, user_id: int, text: str | None = None, *, chat_type: str = "private",
                 thread_id: int | None = None, reply_to: int | None = None, photo: bool = False) -> int:
-        """Push a user's message as an update; returns the message id."""
+        """Push a user's message as an update (a channel's post, with no user, if chat_type is
+        "channel"); returns the message id."""
         chat = self._chat(chat_id, chat_type, forum=thread_id is not None)
         msg: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()),
-                               "chat": chat, "from": _user(user_id)}
+                               "chat": chat}
+        if chat_type == "channel":
+            msg["sender_chat"] = chat
+        else:
+            msg["from"] = _user(user_id)
         if text is not None:
             msg["text"] = text
             if entities := _entities(text):
@@ -129,7 +134,7 @@ class BotApiStandIn:
         if reply_to is not None:
             msg["reply_to_message"] = self._messages[(chat_id, reply_to)]
         self._messages[(chat_id, msg["message_id"])] = msg
-        self._push({"message": msg})
+        self._push({"channel_post" if chat_type == "channel" else "message": msg})
         return msg["message_id"]
 
     def press(self, chat_id: int, user_id: int, message_id: int, data: str) -> int:
@@ -282,7 +287,7 @@ def _visible(params: dict) -> str:
         text = html_to_plain(text)
     if not text.strip():
         raise ValueError("message text is empty")
-    if len(text.encode("utf-16-le")) // 2 > MAX_TEXT:
+    if utf16_len(text) > MAX_TEXT:
         raise ValueError("message is too long")
     return text
 
@@ -291,13 +296,22 @@ def _user(user_id: int) -> dict:
     return {"id": user_id, "is_bot": False, "first_name": f"user{user_id}"}
 
 
+def utf16_len(text: str) -> int:
+    """Telegram's length: UTF-16 code units, so an emoji counts two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def _entities(text: str) -> list[dict]:
+    """Commands and mentions, with offsets and lengths in UTF-16 units as Telegram sends them."""
+    def entity(kind: str, m: re.Match) -> dict:
+        return {"type": kind, "offset": utf16_len(text[:m.start()]), "length": utf16_len(m.group())}
+
     out = []
     if m := _COMMAND.match(text):
-        out.append({"type": "bot_command", "offset": 0, "length": m.end()})
+        out.append(entity("bot_command", m))
     for m in _MENTION.finditer(text):
         if m.start() == 0 or not text[m.start() - 1].isalnum():
-            out.append({"type": "mention", "offset": m.start(), "length": m.end() - m.start()})
+            out.append(entity("mention", m))
     return out
 
 

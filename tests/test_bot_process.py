@@ -107,6 +107,22 @@ async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine
     assert [c.status for c in standin.calls_of("getMe")] == [401]
 
 
+async def test_a_token_revoked_mid_run_stops_the_process_with_code_3(tmp_path, seed_engine, standin):
+    process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url), standin.token,
+                              PYTHONUNBUFFERED="1")
+    try:
+        standin.message(43, 43, QUESTION)
+        await standin.wait_for(lambda: standin.sent(43), timeout=120)
+        issued, standin.token = standin.token, "revoked"  # every call from now on is 401 Unauthorized
+        # PTB gives up polling at once; the process must follow, not linger answering nothing.
+        await asyncio.wait_for(process.wait(), 45)
+    finally:
+        code, log = await stop_bot(process)
+    assert code == 3, log
+    assert "rejected TELEGRAM_BOT_TOKEN" in log
+    assert issued not in log and issued.split(":")[1] not in log
+
+
 async def test_an_unreachable_bot_api_stops_with_a_clear_message(tmp_path, seed_engine, standin):
     dead = f"http://127.0.0.1:{free_port()}/bot"
     process = await start_bot(write_config(tmp_path, seed_engine, dead), standin.token)

@@ -9,7 +9,7 @@ import pytest
 from bot.telegram.formatting import MAX_MESSAGE, answer_blocks, pack, passage_blocks, split_raw
 from index import Answer, Citation
 
-from .standin import html_to_plain
+from .standin import _entities, _visible, html_to_plain
 
 PARAGRAPHS = "\n\n".join(f"Paragraph {i}: " + "tea & <spices> " * 40 for i in range(30))
 SENTENCES = " ".join(f"Sentence {i} says R&D > 5% & <b>bold</b>." for i in range(400))
@@ -63,3 +63,41 @@ def test_abstention_shows_its_reason_and_no_sources() -> None:
     [message] = pack(answer_blocks(answer))
     assert html_to_plain(message.html) == "The coverage does not say. Nothing <close> matched."
     assert "Sources" not in message.plain
+
+
+EMOJI = " ".join("🚨 Almaty 😀 𠀀𠀁 update." for _ in range(900))  # astral: two UTF-16 units each
+EMOJI_RUN = "😀" * 9000
+
+
+def utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+@pytest.mark.parametrize("text", [EMOJI, EMOJI_RUN])
+def test_messages_with_astral_characters_fit_in_utf16_units(text: str) -> None:
+    answer = Answer("q", text, False, (citation(1, text), citation(2, "😀 " + PARAGRAPHS)))
+    for blocks in (answer_blocks(answer), passage_blocks(answer)):
+        messages = pack(blocks)
+        shown = [html_to_plain(m.html) for m in messages]
+        assert all(utf16(m.html) <= MAX_MESSAGE for m in messages)
+        assert all(utf16(s) <= MAX_MESSAGE for s in shown)
+    pieces = split_raw(text)
+    assert all(utf16(escape(p)) <= 3500 for p in pieces)
+    assert "".join(pieces).replace(" ", "") == text.replace(" ", "")
+
+
+def test_a_huge_abstention_reason_is_split_into_messages_that_fit() -> None:
+    answer = Answer("q", "The coverage does not say.", True, reason="😀 & <x> " * 2000)
+    messages = pack(answer_blocks(answer))
+    assert len(messages) > 1
+    assert all(utf16(m.html) <= MAX_MESSAGE for m in messages)
+    shown = "".join(html_to_plain(m.html) for m in messages)
+    assert shown.count("😀") == 2000 and shown.startswith("The coverage does not say.")
+
+
+def test_the_standin_measures_messages_in_utf16_units_as_telegram_does() -> None:
+    assert _visible({"text": "😀" * 2048}) == "😀" * 2048  # 4,096 units
+    with pytest.raises(ValueError, match="too long"):
+        _visible({"text": "😀" * 2049})
+    [mention] = _entities("🚨🚨 @coverage_test_bot hi")
+    assert (mention["offset"], mention["length"]) == (5, 18)

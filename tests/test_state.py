@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from bot.access import Access
@@ -102,3 +103,21 @@ def test_the_refused_set_is_bounded(tmp_path: Path) -> None:
     state.MAX_REFUSED = 2
     assert state.refuse("a") and state.refuse("b") and state.refuse("c")  # the third clears the rest
     assert not state.refuse("c") and state.refuse("a")
+
+
+def test_a_huge_answer_is_stored_within_bounds(tmp_path: Path) -> None:
+    state = SqliteState(tmp_path / "s.sqlite")
+    passage = Citation(n=1, post_id="p1", headline="H" * 5000, title="T", source="Wire",
+                       url="https://x.test/" + "a" * 5000, published=None, text="word " * 100_000)
+    huge = Answer("why " * 500, "x" * 641_232, True, tuple(passage for _ in range(50)), reason="r" * 641_232)
+    answer_id = state.remember("c", huge, at=1.0)
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        (size,), = db.execute("SELECT LENGTH(answer) FROM answers WHERE id = ?", (answer_id,)).fetchall()
+    assert size < 300_000  # of about 26 million characters given
+    stored = state.answer("c", answer_id)
+    assert stored.text.startswith("xxx") and stored.text.endswith("…") and len(stored.text) <= 10_000
+    assert len(stored.reason) <= 10_000 and len(stored.citations) <= 12
+    assert all(len(c.text) <= 20_000 and c.text.startswith("word ") for c in stored.citations)
+    assert stored.citations[0].url is None and len(stored.citations[0].headline) <= 500
+    small = answer(1)
+    assert state.answer("c", state.remember("c", small, at=2.0)) == small  # normal answers stay whole

@@ -9,6 +9,7 @@ import pytest
 from bot.chat import EMPTY
 from bot.telegram import handlers
 from bot.telegram.delivery import TYPING_AFTER, typing
+from index import Answer, Citation
 
 from .botharness import BOT, BotHarness, button_data, text_of
 from .conftest import SHARED, read_jsonl
@@ -186,3 +187,35 @@ async def test_a_restart_keeps_conversations_and_sources_buttons(seed_engine, tm
             assert len(standin.sent(60)) == before + 2  # nothing from before the restart again
     finally:
         await standin.stop()
+
+
+async def test_a_mention_after_emoji_is_found_by_its_utf16_offset(tg):
+    [reply] = await tg.ask(GROUP, f"🚨🚨 {BOT} how many people have been detained?", 5,
+                           chat_type="supergroup", timeout=20)
+    assert "3,000" in text_of(reply)
+
+
+async def test_passages_full_of_emoji_arrive_in_messages_telegram_accepts(tg, monkeypatch):
+    # 3,899 characters but 4,799 UTF-16 units: over one message only when counted as Telegram does.
+    emoji = " ".join("🚨😀𠀀 Almaty." for _ in range(300))
+    answer = Answer("q", "Emoji [1].", False, (Citation(1, "p1", "Live 😀", None, None, None, None, emoji),))
+    monkeypatch.setattr(tg.engine, "answer", lambda question, history=(): answer)
+    await tg.ask(14, "anything")
+    before = len(tg.standin.sent(14))
+    await tg.ask(14, "/sources", expect=2)
+    await tg.standin.quiet(0.5)
+    shown = "".join(text_of(c) for c in tg.standin.sent(14)[before:])
+    assert shown.count("😀") == 301 and handlers.BROKEN not in shown
+    assert not [c for c in tg.standin.calls_of("sendMessage") if c.status != 200]
+
+
+async def test_a_sources_button_cannot_read_another_chats_answer(tg):
+    [theirs] = await tg.ask(33, "How many police and national guard members were killed?")
+    [ours] = await tg.ask(GROUP, f"{BOT} how many people have been detained?", 5, chat_type="supergroup")
+    before, answered = len(tg.standin.sent(GROUP)), len(tg.standin.calls_of("answerCallbackQuery"))
+    # A forged press in the group: our message, their answer's id.
+    await tg.press(GROUP, 5, ours.result["message_id"], button_data(theirs))
+    await tg.standin.wait_for(lambda: len(tg.standin.calls_of("answerCallbackQuery")) > answered)
+    await tg.standin.quiet(0.5)
+    assert tg.standin.calls_of("answerCallbackQuery")[-1].params["text"] == handlers.TOO_OLD
+    assert len(tg.standin.sent(GROUP)) == before

@@ -120,3 +120,34 @@ async def test_admin_commands_are_for_admins_only(seed_engine):
         stats = seed_engine.stats()
         [yes] = await tg.ask(6, "/stats")
         assert f"Chunks: {stats.chunks}" in text_of(yes) and f"Posts: {stats.posts}" in text_of(yes)
+
+
+async def test_a_reindex_that_fails_unexpectedly_tells_the_admin_why(seed_engine, monkeypatch):
+    async with BotHarness(seed_engine, admins=(6,)) as tg:
+        async def broken_build():
+            raise OSError("No space left on device")
+
+        monkeypatch.setattr(tg.service, "reindex", broken_build)
+        [started, failed] = await tg.ask(6, "/reindex", expect=2, timeout=20)
+        assert "Reindexing" in text_of(started)
+        assert text_of(failed).startswith("The reindex failed: OSError: No space left on device")
+        assert text_of(failed) != handlers.BROKEN
+
+
+async def test_a_press_with_unknown_data_is_answered(tg):
+    [reply] = await tg.ask(27, "How many people have been detained?")
+    for data in ("zzz:1", "src", "fb:sideways:x"):
+        before = len(tg.standin.calls_of("answerCallbackQuery"))
+        await tg.press(27, 27, reply.result["message_id"], data)
+        await tg.standin.wait_for(lambda n=before: len(tg.standin.calls_of("answerCallbackQuery")) > n, 10)
+    await tg.standin.quiet(0.5)
+    assert len(tg.standin.sent(27)) == 1
+
+
+async def test_a_command_in_an_unlisted_channel_posts_no_refusal(seed_engine):
+    async with BotHarness(seed_engine, allowed_users=(5,), allowed_chats=(-200,)) as tg:
+        assert await tg.silent(-400, "/sources", 9, chat_type="channel")
+        assert await tg.silent(-400, f"/ask{BOT} how many detained?", 9, chat_type="channel")
+        assert await tg.silent(-400, f"{BOT} how many detained?", 9, chat_type="channel")
+        [refusal] = await tg.ask(-300, "/sources", 9, chat_type="group")  # groups are still told once
+        assert text_of(refusal) == REFUSAL

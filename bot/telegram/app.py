@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Callable
 
 from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -78,6 +79,7 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("stats", handlers.stats, filters=new_message))
     app.add_handler(CallbackQueryHandler(handlers.sources_button, pattern=r"^src:"))
     app.add_handler(CallbackQueryHandler(handlers.feedback_button, pattern=r"^fb:(up|down):"))
+    app.add_handler(CallbackQueryHandler(handlers.unknown_button))  # any other data
     text = new_message & filters.TEXT & ~filters.COMMAND
     app.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, handlers.private_text))
     app.add_handler(MessageHandler(text & filters.ChatType.GROUPS, handlers.group_text))
@@ -124,13 +126,39 @@ async def serve(app: Application, settings: TelegramConfig, secret: str) -> None
             await app.stop()
 
 
+class TokenWatch(logging.Handler):
+    """Notices a token rejected while running, from the InvalidToken that PTB logs.
+
+    PTB's polling loop logs "Invalid token. Aborting retry loop." and stops, but run_polling()
+    goes on, so the process would live on answering nothing; a handler's InvalidToken (say, on
+    a webhook) reaches the log through on_error. Either way the log is where it shows.
+    """
+
+    def __init__(self, on_revoked: Callable[[], None]) -> None:
+        super().__init__()
+        self.on_revoked = on_revoked
+        self.revoked = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.revoked or not record.exc_info or not isinstance(record.exc_info[1], InvalidToken):
+            return
+        self.revoked = True
+        self.on_revoked()
+
+
 def main(config: Config, token: str) -> int:
-    """Long polling by default; a webhook (with a secret token) when `[telegram] webhook_url` is set."""
+    """Long polling by default; a webhook (with a secret token) when `[telegram] webhook_url` is set.
+
+    Returns 3 when the token is rejected, at start-up or later (revoked), so a service manager
+    sees the failure instead of a process that no longer answers.
+    """
     secret = webhook_secret()
     setup_logging(token, secret)
     settings = config.telegram
     chat = open_chat(Engine(config), config)
     app = build_application(chat, settings, token)
+    watch = TokenWatch(app.stop_running)  # runs on the event loop, where stop_running() must be called
+    logging.getLogger().addHandler(watch)
     try:
         if settings.webhook_url:
             app.run_webhook(listen=settings.webhook_listen, port=settings.webhook_port,
@@ -146,5 +174,10 @@ def main(config: Config, token: str) -> int:
         print(f"error: cannot reach the Bot API at {settings.base_url}: {exc}", file=sys.stderr)
         return 3
     finally:
+        logging.getLogger().removeHandler(watch)
         chat.close()
+    if watch.revoked:
+        print(f"error: the Bot API at {settings.base_url} rejected TELEGRAM_BOT_TOKEN while running "
+              "(revoked?); check it with @BotFather", file=sys.stderr)
+        return 3
     return 0

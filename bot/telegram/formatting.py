@@ -1,4 +1,4 @@
-"""Telegram HTML for answers and sources, split into messages of at most 4,096 characters."""
+"""Telegram HTML for answers and sources, split into messages of at most 4,096 UTF-16 code units."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from index import Answer, Citation
 
 from ..text import split_text
 
-MAX_MESSAGE = 4096
+MAX_MESSAGE = 4096  # Telegram counts UTF-16 code units: an emoji or a rare CJK character is two
 # A raw piece's escaped text stays under this, leaving room for the tags around it.
 PIECE_BUDGET = 3500
 
@@ -27,7 +27,11 @@ def answer_blocks(answer: Answer) -> list[Block]:
     """The answer with its [n] markers, then the numbered sources (no passages)."""
     if answer.abstained:
         reason = f" {answer.reason}" if answer.reason else ""
-        return [Block(f"{escape(answer.text)}<i>{escape(reason)}</i>", answer.text + reason)]
+        html = f"{escape(answer.text)}<i>{escape(reason)}</i>"
+        if utf16_len(html) <= PIECE_BUDGET:
+            return [Block(html, answer.text + reason)]
+        # A reason that quotes a long question: plain pieces, since italics cannot span messages.
+        return [Block(escape(p), p) for p in split_raw(answer.text + reason)]
     blocks = [Block(escape(piece), piece) for piece in split_raw(answer.text)]
     lines = [_source_line(c) for c in answer.citations]
     blocks.append(Block("<b>Sources</b>\n" + "\n".join(h for h, _ in lines),
@@ -53,7 +57,8 @@ def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[Block]:
     """Join whole blocks into as few messages as fit; a message never ends inside a tag."""
     messages: list[Block] = []
     for block in blocks:
-        if messages and len(messages[-1].html) + 2 + len(block.html) <= limit:
+        # The HTML is never shorter than the text Telegram measures, so fitting it is enough.
+        if messages and utf16_len(messages[-1].html) + 2 + utf16_len(block.html) <= limit:
             last = messages[-1]
             messages[-1] = Block(last.html + "\n\n" + block.html, last.plain + "\n\n" + block.plain)
         else:
@@ -63,7 +68,12 @@ def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[Block]:
 
 def split_raw(text: str, budget: int = PIECE_BUDGET) -> list[str]:
     """Cut plain text at paragraph, then sentence, then word boundaries so each escaped piece fits."""
-    return split_text(text, escape, budget)
+    return split_text(text, escape, budget, utf16_len)
+
+
+def utf16_len(text: str) -> int:
+    """The length Telegram sees: code points beyond the BMP take two UTF-16 units."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
 
 
 def _source_line(c: Citation) -> tuple[str, str]:

@@ -72,6 +72,8 @@ def _addressed(message: Message, context: ContextTypes.DEFAULT_TYPE) -> bool:
     """Whether a message is meant for the bot: always in private, and in groups only when aimed at it."""
     if message.chat.type == "private":
         return True
+    if message.chat.type == "channel":  # posts to everyone who reads it, never to the bot
+        return False
     text = message.text or ""
     return (text.startswith("/") or _mentions_me(message, context.bot.username)
             or _replies_to_me(message, context.bot.id))
@@ -169,6 +171,12 @@ async def feedback_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await query.answer(THANKS if noted else TOO_OLD)
 
 
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A press whose data we never sent (forged, or from an older bot): answered, so the client's
+    spinner stops; nothing is posted."""
+    await update.callback_query.answer()
+
+
 async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     core(context).reset(_key(update.effective_message))
     await _say(update, context, "Started afresh: the next question will not lean on earlier answers.")
@@ -219,9 +227,10 @@ async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def _reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         report = await core(context).reindex()
-    except CoverageError as exc:
+    except Exception as exc:  # CoverageError or not: the admin asked, so the admin hears why
         log.exception("reindex failed")
-        await _say(update, context, f"The reindex failed: {exc}. Answers still come from the old index.")
+        reason = str(exc) if isinstance(exc, CoverageError) else f"{type(exc).__name__}: {exc}"
+        await _say(update, context, f"The reindex failed: {reason}. Answers still come from the old index.")
         return
     problems = f"\n{len(report.problems)} file(s) skipped: " + "; ".join(report.problems[:5]) \
         if report.problems else ""
