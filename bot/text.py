@@ -1,9 +1,14 @@
-"""Splitting plain text into pieces whose escaped form fits a front end's length budget."""
+"""Plain text every front end shares: splitting to a length budget, clipping, dates, status lines."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .chat import Status
 
 _BREAKS = (re.compile(r"\n\s*\n"), re.compile(r"(?<=[.!?…])\s+"), re.compile(r"\s+"))
 
@@ -38,3 +43,34 @@ def _regroup(parts: list[str], sep: str, escape: Callable[[str], str], budget: i
         else:
             out.extend(split_text(part, escape, budget, length))
     return out
+
+
+def clip(text: str, limit: int) -> str:
+    """Headlines and titles come from the corpus; a runaway one must not crowd out the answer."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def display_date(published: int | None) -> str | None:
+    """"7 Jan 2022", with the time when there is one ("7 Jan 2022, 09:30 UTC")."""
+    if published is None:
+        return None
+    moment = datetime.fromtimestamp(published, tz=UTC)
+    day = f"{moment.day} {moment:%b %Y}"
+    return day if (moment.hour, moment.minute) == (0, 0) else f"{day}, {moment:%H:%M} UTC"
+
+
+def display_time(epoch: int | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%-d %b %Y, %H:%M UTC")
+
+
+def status_lines(status: Status, reindex_label: str) -> list[str]:
+    """What the admins' stats command says, on any front end."""
+    s = status.stats
+    lines = [f"Articles: {s.articles}", f"Posts: {s.posts}", f"Chunks: {s.chunks}",
+             f"Newest update: {display_time(s.newest) or 'unknown'}",
+             f"Reindexing now: {'yes' if status.reindexing else 'no'}"]
+    if report := status.last_build:
+        lines.append(f"{reindex_label}: {report.summary()}")
+    return lines

@@ -135,8 +135,7 @@ class _Candidate:
     rank: int
     cosine: float = 0.0
     coverage: float = 0.0
-    shaped: bool = True
-    typed: float = 1.0  # holds what the question asks for: 1, partly (0.5), or not (0)
+    typed: float = 1.0  # holds what the question asks for: 1, partly (0.5 up), or not (0)
     unknown: float = 0.0  # share of the question's words the coverage never uses
     rarest: float = 1.0  # whether it says the question's rarest word (a name, usually)
     passage_coverage: float = 0.0  # the same for its whole passage, headline and title
@@ -144,6 +143,10 @@ class _Candidate:
     content: float = 0.0  # how well the sentence itself answers
     score: float = 0.0  # content, scaled by its passage's rank
     embedding: Any = None
+
+    @property
+    def shaped(self) -> bool:
+        return self.typed > 0.0
 
 
 class SentenceSynthesizer(BaseSynthesizer):
@@ -203,46 +206,49 @@ class SentenceSynthesizer(BaseSynthesizer):
         ]
         if not candidates:
             return []
-        q_emb = np.asarray(query.embedding or self._embed_model.get_query_embedding(query.query_str))
+        question = query.query_str
+        q_emb = np.asarray(query.embedding or self._embed_model.get_query_embedding(question))
         s_emb = self._vectors([c.sentence for c in candidates])
-        cosines = s_emb @ q_emb
-        q_terms = terms(query.query_str)
-        unknown = {stem(w): w for w in content_words(query.query_str)
-                   if stem(w) in set(self._rarity.unknown(q_terms))}
-        kind = question_type(query.query_str)
-        counted = counted_words(query.query_str)
+        q_terms = terms(question)
+        missing = set(self._rarity.unknown(q_terms))
+        unknown = {stem(w): w for w in content_words(question) if stem(w) in missing}
+        kind, counted = question_type(question), counted_words(question)
         top = max((n.score or 0.0) for n in nodes) or 1.0
         passage_coverage = {id(n): self._rarity.coverage(q_terms, set(terms(_passage_text(n))))
                             for n in nodes}
-        windows = {id(c): number_windows(c.sentence) for c in candidates} if counted else {}
-        counts = self._words.matches(counted, (w for ws in windows.values() for win in ws for w in win
-                                               if w not in STOPWORDS))
         contexts = {id(c): f"{c.node.node.metadata.get('headline', '')} {c.sentence}" for c in candidates}
-        near = self._words.matches(unknown.values(), (w for text in contexts.values()
-                                                      for w in content_words(text))) if unknown else {}
-        context_terms = {id(c): set(terms(text)) for c in candidates for text in [contexts[id(c)]]}
+        windows = {id(c): number_windows(c.sentence) for c in candidates} if counted else {}
+        counts, near = self._word_matches(counted, windows, unknown, contexts)
         known = [t for t in q_terms if t not in unknown]
         rarest = max(known, key=self._rarity.idf) if known else None
-        for c, cosine, emb in zip(candidates, cosines, s_emb):
-            c.embedding = emb
+        for c, cosine, emb in zip(candidates, s_emb @ q_emb, s_emb):
+            said = set(terms(contexts[id(c)]))
             words = set(content_words(contexts[id(c)]))
             soft = {t: max((near[w].get(x, 0.0) for x in words), default=0.0) for t, w in unknown.items()}
-            c.cosine = float(cosine)
+            c.embedding, c.cosine = emb, float(cosine)
             c.unknown = len(unknown) / max(1, len(set(q_terms)))
-            c.coverage = self._rarity.coverage(q_terms, context_terms[id(c)], soft)
+            c.coverage = self._rarity.coverage(q_terms, said, soft)
             c.passage_coverage = max(passage_coverage[id(c.node)], c.coverage)
-            c.rarest = float(rarest is None or rarest in context_terms[id(c)] or soft.get(rarest, 0.0) > 0)
+            c.rarest = float(rarest is None or rarest in said)
             c.passage_share = (c.node.score or 0.0) / top
             beside = ([sum(any(w in counts[k] for w in win) for k in counted) / len(counted)
                        for win in windows[id(c)]] if counted else None)
-            c.typed = _typed(kind, c.sentence, query.query_str, beside)
-            c.shaped = c.typed > 0.0
+            c.typed = _typed(kind, c.sentence, question, beside)
             c.content = sum(w * getattr(c, k) for k, w in CONTENT_WEIGHTS.items())
-            # The passage's rank (relevance, recency) weighs a little: of two sentences saying
-            # the same, the one from the better, newer passage wins; but on a live page the
-            # answer is often a few passages down, so it must not outweigh the sentence itself.
+            # The passage's retrieval score (relevance, recency) scales the sentence's: of two
+            # sentences saying the same, the one from the better, newer passage wins.
             c.score = c.content * (1.0 - PASSAGE_WEIGHT + PASSAGE_WEIGHT * c.passage_share)
         return sorted(candidates, key=lambda c: c.score, reverse=True)
+
+    def _word_matches(self, counted: list[str], windows: dict[int, list[list[str]]],
+                      unknown: dict[str, str], contexts: dict[int, str]) -> tuple[dict, dict]:
+        """Words matched by meaning, one batch per question: what a number stands beside
+        against what is counted, and the candidates' words against the question's unknown ones."""
+        counts = self._words.matches(counted, (w for ws in windows.values() for win in ws for w in win
+                                               if w not in STOPWORDS)) if counted else {}
+        near = self._words.matches(unknown.values(), (w for text in contexts.values()
+                                                      for w in content_words(text))) if unknown else {}
+        return counts, near
 
     def _sentences(self, paragraph: str) -> list[str]:
         """NLTK's sentences, mended where it cut after a title ("Dr. | Oz won...", "7 p.m. | curfew")."""

@@ -22,6 +22,7 @@ from typing import TextIO
 import yaml
 
 from .errors import CorpusError
+from .frontmatter import front_matter as _front_matter
 from .posts import Block, is_boilerplate, split_posts, strip_site_suffix
 
 log = logging.getLogger(__name__)
@@ -244,30 +245,6 @@ def _markdown_block(line: str) -> Block:
     if line.startswith("#"):
         return Block(line.lstrip("#").strip(), heading=True)
     return Block(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line))  # [text](link) -> text
-
-
-MAX_FRONT_MATTER_NESTING = 20
-
-
-def _nesting(text: str) -> int:
-    depth = deepest = 0
-    for ch in text:
-        depth += (ch in "[{") - (ch in "]}")
-        deepest = max(deepest, depth)
-    return deepest
-
-
-def _front_matter(text: str) -> tuple[dict, str]:
-    match = re.match(r"\A---\s*\n(.*?)\n---\s*\n", text, re.S)
-    if not match:
-        return {}, text
-    # PyYAML recurses once per level: a deeply nested block ("[[[[...") takes seconds to fail.
-    if _nesting(match.group(1)) > MAX_FRONT_MATTER_NESTING:
-        raise ValueError(f"front matter nested deeper than {MAX_FRONT_MATTER_NESTING} levels")
-    meta = yaml.safe_load(match.group(1)) or {}
-    if not isinstance(meta, dict):
-        raise ValueError("front matter is not a 'key: value' mapping")
-    return {str(k).lower(): v for k, v in meta.items()}, text[match.end():]
 
 
 def _parse_html(text: str, rel: str) -> Article:

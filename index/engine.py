@@ -21,11 +21,9 @@ from .followup import contextualize
 from .intents import (
     MAX_POSTS,
     MAX_TIMELINE,
-    OVERVIEW,
     TIMELINE,
     Digest,
     Intent,
-    digest_text,
     intent_of,
     timeline_order,
 )
@@ -96,31 +94,17 @@ class Engine:
     def _digest_answer(self, question: str, intent: Intent, as_of: int | None,
                        retrieval: HybridRetrieval, digest: Digest) -> Answer:
         """The latest posts, an overview, or a timeline: every line cited like any answer."""
-        def headline(n: NodeWithScore) -> str:
-            return n.node.metadata.get("headline") or n.node.metadata.get("title") or ""
-
-        def post_line(n: NodeWithScore) -> str:
-            head, first = headline(n), digest.first_sentence(n)
-            return f"{head}: {first}" if head and head not in first else first
-
         if intent.kind == TIMELINE and intent.topic:
             bundle = QueryBundle(intent.topic, embedding=self.embed_model.get_query_embedding(intent.topic))
             nodes = timeline_order(retrieval.retriever(as_of).retrieve(bundle)[: 4 * MAX_TIMELINE],
                                    intent.topic)
-
-            def line(n: NodeWithScore) -> str:
-                c = _citation(0, n)
-                return f"{c.published_iso[:10]} — {post_line(n)}" if c.published_iso else post_line(n)
         else:
             nodes = digest.newest_posts(as_of, MAX_POSTS)
-            line = post_line
-            if intent.kind == OVERVIEW and nodes:
-                line = lambda n: post_line(n) if n is nodes[0] else headline(n) or post_line(n)  # noqa: E731
         if not nodes:
             return Answer(question=question, text=NOT_SAID, abstained=True, query=question,
                           reason="Nothing in the coverage is close to the question.")
-        return Answer(question=question, text=digest_text(nodes, line), abstained=False, query=question,
-                      citations=tuple(_citation(i, n) for i, n in enumerate(nodes, 1)),
+        return Answer(question=question, text=digest.text(intent.kind, nodes), abstained=False,
+                      query=question, citations=tuple(_citation(i, n) for i, n in enumerate(nodes, 1)),
                       retrieved=tuple(n.node.metadata.get("post_id", n.node.node_id) for n in nodes),
                       confidence=1.0)
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from .answer import Answer
-from .terms import terms
+from .terms import AUXILIARIES, terms
 
 # Words that point back at something said before.
 _ANAPHORA = re.compile(
@@ -37,9 +37,7 @@ MAX_ELLIPSIS_WORDS = 4
 Similarity = Callable[[str, list[str]], list[float]]
 
 
-# Auxiliaries that the BM25 stopword list keeps but that name nothing.
-_AUXILIARIES = frozenset(terms("were was been being has have had will would can could should shall "
-                               "might must get got"))
+_AUXILIARIES = frozenset(terms(" ".join(AUXILIARIES)))
 
 
 def _content(text: str) -> list[str]:

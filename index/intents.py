@@ -2,15 +2,16 @@
 
 The router matches phrasing, not meaning. LlamaIndex's EmbeddingSingleSelector would pick
 the intent whose description a question is closest to, and "how many new cases?" or "what
-is the latest death toll?" are close to "the latest news" while asking for one fact. These
+is the latest death toll?" share the words of "the latest news" while asking for one fact
+(a risk, not measured here). These
 intents are asked for in a few fixed ways, which a pattern names exactly and a test pins.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
@@ -71,6 +72,24 @@ class Digest:
                                   n.node.metadata.get("post_index", 0)))
         return nodes[:limit]
 
+    def text(self, kind: str, nodes: list[NodeWithScore]) -> str:
+        """One cited line per passage: "Headline: first sentence [n]"; an overview gives the
+        first in full and headlines after it; a timeline leads each line with its date."""
+        lines = []
+        for i, n in enumerate(nodes, 1):
+            line = self._line(n)
+            if kind == OVERVIEW and i > 1:
+                line = _headline(n) or line
+            elif kind == TIMELINE and n.node.metadata.get("dated"):
+                day = datetime.fromtimestamp(n.node.metadata["published"], tz=UTC).date().isoformat()
+                line = f"{day} — {line}"
+            lines.append(f"{line} [{i}]")
+        return "\n".join(lines)
+
+    def _line(self, node: NodeWithScore) -> str:
+        head, first = _headline(node), self.first_sentence(node)
+        return f"{head}: {first}" if head and head not in first else first
+
     def first_sentence(self, node: NodeWithScore) -> str:
         paragraph = node.node.get_content().split("\n\n", 1)[0]
         sentences = self._split(paragraph)
@@ -85,9 +104,8 @@ class Digest:
         return [NodeWithScore(node=nodes[i], score=1.0) for i in ids if i in nodes]
 
 
-def digest_text(nodes: list[NodeWithScore], line: Callable[[NodeWithScore], str]) -> str:
-    """One line per passage, each cited: "Headline: first sentence [n]"."""
-    return "\n".join(f"{line(n)} [{i}]" for i, n in enumerate(nodes, 1))
+def _headline(n: NodeWithScore) -> str:
+    return n.node.metadata.get("headline") or n.node.metadata.get("title") or ""
 
 
 def _published(n: NodeWithScore) -> int:

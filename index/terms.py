@@ -81,6 +81,9 @@ _COUNTED = re.compile(r"\bhow (many|much)\s+(.*)", re.I)
 _NUMBER_TOKEN = re.compile(NUMBER_WORDS, re.I)
 COUNT_WINDOW = 8  # words either side of a number that may say what it counts
 # Words that say nothing about what is counted ("how many people died" counts deaths).
+# Auxiliaries that the BM25 stopword list keeps but that name nothing (follow-up detection).
+AUXILIARIES = frozenset("is are were was been being has have had will would can could should shall "
+                        "might must get got".split())
 _FILLER = frozenset({"people", "times", "total", "new", "more", "exactly", "roughly", "approximately",
                      "were", "was", "are", "is", "been", "have", "has", "had", "will", "would"})
 # Capitalised, but never who or what is asked about.

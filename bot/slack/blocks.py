@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from index import Answer, Citation, Stats
 
 from ..chat import Key
-from ..text import split_text
+from ..text import clip, display_date, split_text
 
 SECTION_CHARS = 3000  # Slack's limit on a section's text
 MAX_BLOCKS = 50  # per message (100 in a Home tab view)
@@ -92,26 +91,26 @@ def fit(blocks: list[Block]) -> list[Block]:
 
 def source_line(c: Citation) -> str:
     """'*[1]* <url|Headline> — Title · 7 Jan 2022', escaped; the link only when the corpus gives one."""
-    name = escape(_clip(c.headline or c.title or c.post_id))
+    name = escape(clip(c.headline or c.title or c.post_id, HEADLINE_CHARS))
     if c.url and c.url.startswith(("http://", "https://")):
         name = f"<{escape(c.url).replace('|', '%7C')}|{name.replace('|', '¦')}>"
     line = f"*[{c.n}]* {name}"
-    title = _clip(c.title or "")
+    title = clip(c.title or "", HEADLINE_CHARS)
     if title and title != (c.headline or c.title):
         line += f" — _{escape(title)}_"
-    details = [x for x in (c.source, _date(c.published)) if x]
+    details = [x for x in (c.source, display_date(c.published)) if x]
     return line + (" · " + escape(", ".join(details)) if details else "")
 
 
 def plain_source(c: Citation) -> str:
-    name = _clip(c.headline or c.title or c.post_id)
-    date = _date(c.published)
+    name = clip(c.headline or c.title or c.post_id, HEADLINE_CHARS)
+    date = display_date(c.published)
     return f"[{c.n}] {name}" + (f" · {date}" if date else "") + (f" · {c.url}" if c.url else "")
 
 
 def home_view(stats: Stats, admin: bool) -> dict[str, Any]:
     """The App Home tab: what the bot covers and how to ask it."""
-    newest = _date(stats.newest)
+    newest = display_date(stats.newest)
     covers = (f"I hold *{stats.articles:,}* article(s) with *{stats.posts:,}* post(s)"
               + (f"; the newest update is from {newest}." if newest else "; their dates are not known."))
     how = ("*How to ask*\n• In a channel: mention me with your question; I answer in a thread, "
@@ -132,15 +131,3 @@ def _button(label: str, action_id: str, value: str) -> Block:
     return {"type": "button", "text": {"type": "plain_text", "text": label, "emoji": True},
             "action_id": action_id, "value": value}
 
-
-def _clip(text: str, limit: int = HEADLINE_CHARS) -> str:
-    """Headlines come from the corpus; a runaway one must not crowd out the answer."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _date(published: int | None) -> str | None:
-    if published is None:
-        return None
-    moment = datetime.fromtimestamp(published, tz=UTC)
-    day = f"{moment.day} {moment:%b %Y}"
-    return day if (moment.hour, moment.minute) == (0, 0) else f"{day}, {moment:%H:%M} UTC"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncBoltContext
@@ -13,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from index import CoverageError
 
 from ..chat import ChatService
+from ..text import status_lines
 from .blocks import escape, sections
 
 log = logging.getLogger(__name__)
@@ -44,12 +44,7 @@ async def coverage_command(ack: Any, command: dict[str, Any], context: AsyncBolt
 
 async def stats_text(chat: ChatService) -> str:
     status = await chat.status()
-    s = status.stats
-    lines = [f"Articles: {s.articles}", f"Posts: {s.posts}", f"Chunks: {s.chunks}",
-             f"Newest update: {_when(s.newest) or 'unknown'}",
-             f"Reindexing now: {'yes' if status.reindexing else 'no'}"]
-    if report := status.last_build:
-        lines.append(f"Last reindex: {report.summary()}")
+    lines = status_lines(status, "Last reindex")
     return "\n".join(lines)
 
 
@@ -73,9 +68,3 @@ async def _tell(client: AsyncWebClient, respond: Any, command: dict[str, Any], t
         if exc.response.get("error") not in ("channel_not_found", "not_in_channel"):
             raise
         await respond(text=escape(text), blocks=sections(text), response_type="ephemeral")
-
-
-def _when(epoch: int | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%-d %b %Y, %H:%M UTC")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from html import escape
 
 from index import Answer, Citation
 
-from ..text import split_text
+from ..text import clip, display_date, split_text
+
+HEADLINE_CHARS = 200  # of a headline or title in a Sources line
 
 MAX_MESSAGE = 4096  # Telegram counts UTF-16 code units: an emoji or a rare CJK character is two
 # A raw piece's escaped text stays under this, leaving room for the tags around it.
@@ -78,11 +79,12 @@ def utf16_len(text: str) -> int:
 
 def _source_line(c: Citation) -> tuple[str, str]:
     """'[1] Headline — Title, 7 Jan 2022 · link' as HTML and as plain text."""
-    name, title = _clip(c.headline or c.title or c.post_id), _clip(c.title or "")
+    name = clip(c.headline or c.title or c.post_id, HEADLINE_CHARS)
+    title = clip(c.title or "", HEADLINE_CHARS)
     html, plain = f"<b>[{c.n}]</b> {escape(name)}", f"[{c.n}] {name}"
     if title and title != name:
         html, plain = html + f" — <i>{escape(title)}</i>", plain + f" — {title}"
-    details = [x for x in (c.source, _date(c.published)) if x]
+    details = [x for x in (c.source, display_date(c.published)) if x]
     if details:
         html, plain = html + ", " + escape(", ".join(details)), plain + ", " + ", ".join(details)
     if c.url:
@@ -90,15 +92,3 @@ def _source_line(c: Citation) -> tuple[str, str]:
         plain += f" · {c.url}"
     return html, plain
 
-
-def _clip(text: str, limit: int = 200) -> str:
-    """Headlines and titles come from the corpus; a runaway one must not crowd out the answer."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _date(published: int | None) -> str | None:
-    if published is None:
-        return None
-    moment = datetime.fromtimestamp(published, tz=UTC)
-    day = f"{moment.day} {moment:%b %Y}"
-    return day if (moment.hour, moment.minute) == (0, 0) else f"{day}, {moment:%H:%M} UTC"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, MessageEntity, Update
@@ -14,6 +13,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 from index import CoverageError
 
 from ..chat import REFUSAL, Answered, ChatService, Key, Refused
+from ..text import display_time, status_lines
 from .delivery import send_blocks, typing
 from .formatting import Block, answer_blocks, passage_blocks
 
@@ -184,7 +184,7 @@ async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     stats = await core(context).about()
-    newest = _when(stats.newest)
+    newest = display_time(stats.newest)
     covers = (f"I hold {_count(stats.articles, 'article')} with {_count(stats.posts, 'post')}"
               + (f"; the newest update is from {newest}." if newest else "; their dates are not known."))
     admin = core(context).access.is_admin(_user_id(update))
@@ -206,12 +206,7 @@ async def only_admins(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     status = await core(context).status()
-    s = status.stats
-    lines = [f"Articles: {s.articles}", f"Posts: {s.posts}", f"Chunks: {s.chunks}",
-             f"Newest update: {_when(s.newest) or 'unknown'}",
-             f"Reindexing now: {'yes' if status.reindexing else 'no'}"]
-    if report := status.last_build:
-        lines.append(f"Last /reindex: {report.summary()}")
+    lines = status_lines(status, "Last /reindex")
     await _say(update, context, "\n".join(lines))
 
 
@@ -265,9 +260,3 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n:,} {noun}s"
-
-
-def _when(epoch: int | None) -> str | None:
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, tz=UTC).strftime("%-d %b %Y, %H:%M UTC")
