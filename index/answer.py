@@ -16,6 +16,8 @@ from llama_index.core.response_synthesizers import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from .config import AnswerConfig
+from .ranking import FEATURES as RANK_FEATURES
+from .ranking import novelty, rank_score
 from .sentences import SentenceVectors
 from .terms import (
     STOPWORDS,
@@ -28,12 +30,9 @@ from .terms import (
     stem,
     terms,
 )
-from .words import WordMatcher, answer_like
+from .words import WordMatcher, answer_like, names
 
 NOT_SAID = "The coverage does not say."
-# How a sentence's own match is scored (tuned on the chat dev set's tuning stories).
-CONTENT_WEIGHTS = {"cosine": 0.55, "coverage": 0.3, "typed": 0.15}
-PASSAGE_WEIGHT = 0.4  # its passage's retrieval score (relative to the top one): as tuned on RealTime QA dev
 WHY_WORDS, WHY_WORD_CHARS = 3, 40  # how much of the question a "does not say" reason repeats
 REDUNDANT = 0.8  # sentence-embedding similarity above which two sentences say the same
 # Punkt does not know these titles and ends a sentence after them, splitting a name in two.
@@ -128,6 +127,20 @@ class Answer:
 
 
 @dataclass
+class Asked(QueryBundle):
+    """The question as the picker gets it: with what the conversation's last answer quoted."""
+
+    seen: tuple[str, ...] = ()
+
+
+def quoted(answer: Answer | None) -> tuple[str, ...]:
+    """The passages' words an answer quoted, one string per [n]-marked part."""
+    if answer is None or answer.abstained:
+        return ()
+    return tuple(p.strip() for p in re.split(r"\s*\[\d+\]\s*", answer.text) if p.strip())
+
+
+@dataclass
 class _Candidate:
     sentence: str
     paragraph: str
@@ -140,8 +153,13 @@ class _Candidate:
     rarest: float = 1.0  # whether it says the question's rarest word (a name, usually)
     passage_coverage: float = 0.0  # the same for its whole passage, headline and title
     passage_share: float = 0.0  # its passage's retrieval score, relative to the top passage's
-    content: float = 0.0  # how well the sentence itself answers
-    score: float = 0.0  # content, scaled by its passage's rank
+    novel: float = 0.0  # share of its words the question does not have
+    lead: float = 0.0  # 1 when it opens its paragraph
+    opening: float = 0.0  # 1 when its paragraph opens the passage
+    length: float = 0.0  # words, up to 60, over 60
+    lost_name: float = 0.0  # 1 when a word the coverage lacks is a name (its nearest words are)
+    seen: float = 0.0  # 1 when the conversation's last answer quoted it already
+    score: float = 0.0  # how likely it is the answer (index.ranking)
     embedding: Any = None
 
     @property
@@ -198,10 +216,11 @@ class SentenceSynthesizer(BaseSynthesizer):
 
     def _score(self, query: QueryBundle, nodes: list[NodeWithScore]) -> list[_Candidate]:
         candidates = [
-            _Candidate(sentence.strip(), paragraph.strip(), node, rank)
+            _Candidate(sentence.strip(), paragraph.strip(), node, rank, lead=float(i == 0),
+                       opening=float(p == 0), length=min(len(sentence.split()), 60) / 60)
             for rank, node in enumerate(nodes)
-            for paragraph in node.node.get_content().split("\n\n")
-            for sentence in self._sentences(paragraph)
+            for p, paragraph in enumerate(node.node.get_content().split("\n\n"))
+            for i, sentence in enumerate(self._sentences(paragraph))
             if answer_like(sentence)
         ]
         if not candidates:
@@ -210,6 +229,8 @@ class SentenceSynthesizer(BaseSynthesizer):
         q_emb = np.asarray(query.embedding or self._embed_model.get_query_embedding(question))
         s_emb = self._vectors([c.sentence for c in candidates])
         q_terms = terms(question)
+        q_set = set(q_terms)
+        seen = getattr(query, "seen", ())
         missing = set(self._rarity.unknown(q_terms))
         unknown = {stem(w): w for w in content_words(question) if stem(w) in missing}
         kind, counted = question_type(question), counted_words(question)
@@ -220,10 +241,14 @@ class SentenceSynthesizer(BaseSynthesizer):
         windows = {id(c): number_windows(c.sentence) for c in candidates} if counted else {}
         counts, near = self._word_matches(counted, windows, unknown, contexts)
         known = [t for t in q_terms if t not in unknown]
+        named = set().union(*(names(text) for text in contexts.values()))
+        # A word the coverage never uses whose nearest words in it are all names is a name
+        # too ("spain" near "italy"): a place or person the coverage does not mention.
+        lost_name = float(any(near[w] and set(near[w]) <= named for w in unknown.values()))
         rarest = max(known, key=self._rarity.idf) if known else None
         for c, cosine, emb in zip(candidates, s_emb @ q_emb, s_emb):
             said = set(terms(contexts[id(c)]))
-            words = set(content_words(contexts[id(c)]))
+            words = set(content_words(contexts[id(c)])) - named
             soft = {t: max((near[w].get(x, 0.0) for x in words), default=0.0) for t, w in unknown.items()}
             c.embedding, c.cosine = emb, float(cosine)
             c.unknown = len(unknown) / max(1, len(set(q_terms)))
@@ -234,10 +259,10 @@ class SentenceSynthesizer(BaseSynthesizer):
             beside = ([sum(any(w in counts[k] for w in win) for k in counted) / len(counted)
                        for win in windows[id(c)]] if counted else None)
             c.typed = _typed(kind, c.sentence, question, beside)
-            c.content = sum(w * getattr(c, k) for k, w in CONTENT_WEIGHTS.items())
-            # The passage's retrieval score (relevance, recency) scales the sentence's: of two
-            # sentences saying the same, the one from the better, newer passage wins.
-            c.score = c.content * (1.0 - PASSAGE_WEIGHT + PASSAGE_WEIGHT * c.passage_share)
+            c.novel = novelty(set(terms(c.sentence)), q_set)
+            c.lost_name = lost_name
+            c.seen = float(any(c.sentence in part for part in seen))
+            c.score = rank_score(features(c))
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 
     def _word_matches(self, counted: list[str], windows: dict[int, list[list[str]]],
@@ -331,8 +356,14 @@ def _passage_text(node: NodeWithScore) -> str:
     return f"{meta.get('title') or ''} {meta.get('headline') or ''} {node.node.get_content()}"
 
 
+def features(c: _Candidate) -> dict[str, float]:
+    """What the ranking sees of a candidate (index.ranking)."""
+    return {k: float(getattr(c, k)) for k in RANK_FEATURES}
+
+
 def _signals(best: _Candidate) -> dict[str, float]:
     """What the confidence is made of; reported with every answer, for calibration."""
     return {"cosine": best.cosine, "coverage": best.coverage, "shaped": float(best.shaped),
             "typed": best.typed, "unknown": best.unknown, "rarest": best.rarest, "rank": float(best.rank),
-            "passage_coverage": best.passage_coverage, "passage_share": best.passage_share}
+            "passage_coverage": best.passage_coverage, "passage_share": best.passage_share,
+            "lost_name": best.lost_name, **features(best)}

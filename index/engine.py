@@ -12,7 +12,7 @@ import numpy as np
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
-from .answer import CALIBRATED_WITH, NOT_SAID, Answer, Citation, SentenceSynthesizer
+from .answer import CALIBRATED_WITH, NOT_SAID, Answer, Asked, Citation, SentenceSynthesizer, quoted
 from .bm25 import ChunkCorpus
 from .config import Config
 from .embedding import fingerprint, load_embed_model, model_path
@@ -68,7 +68,8 @@ class Engine:
         if intent is not None:
             return self._digest_answer(question, intent, as_of, retrieval, digest)
         query = contextualize(question, history, self._similarity)
-        bundle = QueryBundle(query, embedding=self.embed_model.get_query_embedding(query))
+        bundle = Asked(query, embedding=self.embed_model.get_query_embedding(query),
+                       seen=quoted(history[-1] if history else None))
         engine = RetrieverQueryEngine(
             retriever=retrieval.retriever(as_of),
             response_synthesizer=synthesizer,

@@ -17,6 +17,8 @@ SIMILAR = 0.6
 # "Teacher's worries:I'm a ...". A label, then a colon with no space after it.
 _TEASER = re.compile(r"^[^.:!?]{1,60}:(?=[^\s\d/])")
 _CLOSERS = "’”\"')]» "
+# A capitalised word that does not open its sentence: a name ("Italy", "Reid").
+_NAME = re.compile(r"(?<![.!?:\"“]\s)(?<![\"“‘(])(?<!^)\b[A-Z][a-z]\w*")
 
 
 def answer_like(sentence: str) -> bool:
@@ -25,6 +27,15 @@ def answer_like(sentence: str) -> bool:
     if len(text.split()) < 3 or text.rstrip(_CLOSERS).endswith("?"):
         return False
     return not _TEASER.match(text)
+
+
+def names(text: str) -> set[str]:
+    """The lower-cased names in a text: capitalised words that do not open a sentence.
+
+    A name matches only itself. Two names can be close as vectors ("spain" and "italy",
+    0.6 and up) and still never stand for each other, as "arrests" and "detained" do.
+    """
+    return {m.group().lower() for m in _NAME.finditer(text)}
 
 
 class WordMatcher:

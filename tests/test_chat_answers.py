@@ -80,3 +80,19 @@ def test_a_model_other_than_the_calibrated_one_is_warned_about(tmp_path, caplog)
     with caplog.at_level(logging.WARNING, logger="index.engine"):
         _check_calibration(tmp_path)
     assert "calibrated" in caplog.text
+
+
+OUTBREAK = [
+    {"id": "outbreak", "title": "Flu outbreak live updates", "date": "2025-03-02",
+     "text": "Cases climb\n\nThe number of flu cases in Italy has climbed to 2,036, health officials said.\n\n"
+             "Hospitals\n\nHospitals in Milan said they had added 300 beds for flu patients."},
+    {"id": "orchard", "title": "Apple harvest", "date": "2025-03-02",
+     "text": "Farmers in the valley picked a record apple crop this autumn, the growers' board said."},
+]
+
+
+def test_a_name_the_coverage_lacks_is_not_matched_by_a_similar_name(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, OUTBREAK)
+    assert "2,036" in engine.answer("how many flu cases are in italy?").text
+    answer = engine.answer("how many flu cases are in spain?")  # Spain is never named
+    assert answer.abstained, answer.text
