@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -59,7 +58,8 @@ class Recorder:
 
 def chat_questions(recorder: Recorder) -> list[dict]:
     config = config_from_dict({"corpus": {"path": str(chat.corpus())},
-                               "chroma": {"path": str(chat.cache_dir() / "chroma")}}, base_dir=chat.cache_dir())
+                               "chroma": {"path": str(chat.cache_dir() / "chroma")}},
+                              base_dir=chat.cache_dir())
     build_index(config, progress=False)
     engine = Engine(config)
     out = []

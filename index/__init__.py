@@ -24,17 +24,17 @@ force_offline()  # before anything imports transformers, chromadb or huggingface
 
 # Heavy modules (torch, llama-index) load on first use, so `stats` and `--help` start fast.
 _LAZY = {
-    "Engine": ".engine", "Stats": ".store", "Answer": ".answer", "Citation": ".answer",
+    "Engine": ".engine", "Stats": ".store", "Answer": ".schema", "Citation": ".schema",
     "Config": ".config", "TelegramConfig": ".config", "load_config": ".config", "build_index": ".build",
     "BuildReport": ".build", "render_text": ".render",
 }
 
 if TYPE_CHECKING:
-    from .answer import Answer, Citation
     from .build import BuildReport, build_index
     from .config import Config, TelegramConfig, load_config
     from .engine import Engine
     from .render import render_text
+    from .schema import Answer, Citation
     from .store import Stats
 
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from llama_index.core.base.response.schema import Response
 from llama_index.core.llms import MockLLM
 from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
-from llama_index.core.response_synthesizers import BaseSynthesizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
+from .answerers.base import CoverageSynthesizer
 from .config import AnswerConfig
 from .ranking import FEATURES as RANK_FEATURES
 from .ranking import novelty, rank_score
+from .schema import NOT_SAID, Answer, Citation, Synthesis, post_ids  # noqa: F401 (the first three re-exported)
 from .sentences import SentenceVectors
 from .terms import (
     STOPWORDS,
@@ -32,7 +31,6 @@ from .terms import (
 )
 from .words import WordMatcher, answer_like, names
 
-NOT_SAID = "The coverage does not say."
 WHY_WORDS, WHY_WORD_CHARS = 3, 40  # how much of the question a "does not say" reason repeats
 REDUNDANT = 0.8  # sentence-embedding similarity above which two sentences say the same
 # Punkt does not know these titles and ends a sentence after them, splitting a name in two.
@@ -72,67 +70,6 @@ def confidence(signals: dict[str, float], weights: dict[str, float] = CONFIDENCE
     return 1.0 / (1.0 + math.exp(-z))
 
 
-@dataclass(frozen=True)
-class Citation:
-    """A numbered source: the post a marker [n] points at, and the passage quoted from it."""
-
-    n: int
-    post_id: str
-    headline: str | None
-    title: str | None
-    source: str | None
-    url: str | None
-    published: int | None  # epoch seconds, UTC
-    text: str
-
-    @property
-    def published_iso(self) -> str | None:
-        if self.published is None:
-            return None
-        return datetime.fromtimestamp(self.published, tz=UTC).isoformat()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"n": self.n, "post_id": self.post_id, "headline": self.headline,
-                "title": self.title, "source": self.source, "url": self.url,
-                "published": self.published_iso, "text": self.text}
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What a front end shows: the answer text with [n] markers, and exactly the cited sources."""
-
-    question: str
-    text: str
-    abstained: bool
-    citations: tuple[Citation, ...] = ()
-    reason: str | None = None  # why the coverage does not say, when abstained
-    query: str = ""  # what was searched for (the question, plus context for a follow-up)
-    retrieved: tuple[str, ...] = ()  # post ids in ranked order, for evaluation
-    confidence: float = 0.0
-    signals: dict[str, float] = field(default_factory=dict)  # the confidence's parts, for calibration
-
-    def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
-                "citations": [c.to_json() for c in self.citations]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Answer:
-        """What to_json wrote, read back (a front end's stored answers); "reason" is read if present."""
-        def epoch(iso: str | None) -> int | None:
-            return None if iso is None else int(datetime.fromisoformat(iso).timestamp())
-
-        citations = tuple(Citation(**{**c, "published": epoch(c["published"])}) for c in data["citations"])
-        return cls(question=data["question"], text=data["answer"], abstained=data["abstained"],
-                   citations=citations, reason=data.get("reason"))
-
-
-@dataclass
-class Asked(QueryBundle):
-    """The question as the picker gets it: with what the conversation's last answer quoted."""
-
-    seen: tuple[str, ...] = ()
-
-
 def quoted(answer: Answer | None) -> tuple[str, ...]:
     """The passages' words an answer quoted, one string per [n]-marked part."""
     if answer is None or answer.abstained:
@@ -167,7 +104,7 @@ class _Candidate:
         return self.typed > 0.0
 
 
-class SentenceSynthesizer(BaseSynthesizer):
+class SentenceSynthesizer(CoverageSynthesizer):
     """Extractive synthesizer: scores every sentence of the top passages against the question.
 
     LlamaIndex's synthesizers all write with an LLM; this one quotes instead. A
@@ -176,43 +113,28 @@ class SentenceSynthesizer(BaseSynthesizer):
     the question asks for (a number for "how many", ...), and its passage's rank.
     """
 
-    def __init__(self, embed_model: Any, rarity: Rarity, config: AnswerConfig, top_n: int) -> None:
-        super().__init__(llm=MockLLM())
+    def __init__(self, embed_model: Any, rarity: Rarity, config: AnswerConfig) -> None:
+        super().__init__(llm=MockLLM())  # it quotes: its LLM is never called
         self._embed_model = embed_model
         self._vectors = SentenceVectors(embed_model)
         self._words = WordMatcher(embed_model)
         self._rarity = rarity
         self._config = config
-        self._top_n = top_n
         self._split = split_by_sentence_tokenizer()
 
-    def _get_prompts(self) -> dict:
-        return {}
-
-    def _update_prompts(self, prompts: dict) -> None:
-        pass
-
-    def get_response(self, query_str: str, text_chunks: Any, **kwargs: Any) -> str:
-        raise NotImplementedError("SentenceSynthesizer works on nodes: call synthesize()")
-
-    async def aget_response(self, query_str: str, text_chunks: Any, **kwargs: Any) -> str:
-        raise NotImplementedError("SentenceSynthesizer works on nodes: call synthesize()")
-
-    def synthesize(self, query: QueryBundle, nodes: list[NodeWithScore], **kwargs: Any) -> Response:
-        nodes = nodes[: self._top_n]
-        retrieved = [n.node.metadata.get("post_id", n.node.node_id) for n in nodes]
+    def synthesis(self, query: QueryBundle, nodes: list[NodeWithScore]) -> Synthesis:
+        retrieved = post_ids(nodes)
         candidates = self._score(query, nodes)
         best = candidates[0] if candidates else None
         signals = _signals(best) if best else {}
         sure = confidence(signals)
-        meta = {"retrieved": retrieved, "confidence": sure, "signals": signals}
         if best is None or sure < self._config.min_confidence:
-            meta.update(abstained=True, reason=self._why_not(query.query_str, best))
-            return Response(response=NOT_SAID, source_nodes=[], metadata=meta)
+            return Synthesis.abstain(self._why_not(query.query_str, best), retrieved=retrieved,
+                                     confidence=sure, signals=signals)
         chosen = self._choose(candidates)
         text, cited = self._cite(chosen)
-        meta.update(abstained=False, reason=None)
-        return Response(response=text, source_nodes=cited, metadata=meta)
+        return Synthesis(text=text, abstained=False, cited=tuple(cited), retrieved=retrieved,
+                         confidence=sure, signals=signals)
 
     def _score(self, query: QueryBundle, nodes: list[NodeWithScore]) -> list[_Candidate]:
         candidates = [

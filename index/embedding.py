@@ -104,14 +104,14 @@ def _load_model(path: Path, device: str, batch_size: int) -> HuggingFaceEmbeddin
 def load_embed_model(config: EmbeddingConfig) -> HuggingFaceEmbedding:
     """Load (once per process) the embedding model and make it LlamaIndex's default."""
     from llama_index.core import Settings
-    from llama_index.core.llms import MockLLM
 
     path = model_path(config)
     model = _load_model(path, config.device, config.batch_size)
     configure_settings(path)
+    # Set explicitly (the engine also passes it to everything it builds), so nothing in
+    # LlamaIndex falls back to its default OpenAI embedding. No global LLM: each synthesizer
+    # is given its own, and anything reaching for Settings.llm fails loudly instead of quietly.
     Settings.embed_model = model
-    # No LLM anywhere: anything that reaches for Settings.llm gets a silent mock, not OpenAI.
-    Settings.llm = MockLLM()
     return model
 
 

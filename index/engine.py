@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from llama_index.core.query_engine import RetrieverQueryEngine
-from llama_index.core.schema import NodeWithScore, QueryBundle
+from llama_index.core.schema import QueryBundle
 
-from .answer import CALIBRATED_WITH, NOT_SAID, Answer, Asked, Citation, SentenceSynthesizer, quoted
+from .answer import CALIBRATED_WITH, SentenceSynthesizer, quoted
 from .bm25 import ChunkCorpus
 from .config import Config
 from .embedding import fingerprint, load_embed_model, model_path
@@ -27,7 +27,8 @@ from .intents import (
     intent_of,
     timeline_order,
 )
-from .retrieval import HybridRetrieval, NearDuplicates, RecencyPrior
+from .retrieval import DatedQuery, HybridRetrieval, NearDuplicates, RecencyPrior, TopN
+from .schema import NOT_SAID, Answer, Citation, post_ids
 from .store import Stats, Store
 from .terms import Rarity
 
@@ -50,10 +51,18 @@ class Engine:
         corpus = ChunkCorpus.open(self._store, self.config.chroma.keyword_cache)
         rarity = Rarity(corpus.term_counts, len(corpus))
         retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
-        synthesizer = SentenceSynthesizer(
-            self.embed_model, rarity, self.config.answer, self.config.retrieval.fused_top_k)
+        synthesizer = SentenceSynthesizer(self.embed_model, rarity, self.config.answer)
+        cfg = self.config.retrieval
+        # Built once per loaded index; each question binds its own as-of retriever to it.
+        query_engine = RetrieverQueryEngine(
+            retriever=retrieval.retriever(None),
+            response_synthesizer=synthesizer,
+            node_postprocessors=[RecencyPrior(half_life_days=cfg.recency_half_life_days,
+                                              floor=cfg.recency_floor),
+                                 NearDuplicates(), TopN(top_n=cfg.fused_top_k)],
+        )
         with self._lock:  # swap them together: a question never sees half a reload
-            self._retrieval, self._synthesizer, self._corpus = retrieval, synthesizer, corpus
+            self._retrieval, self._query_engine, self._corpus = retrieval, query_engine, corpus
             self._digest = Digest(corpus)
 
     def reload(self) -> None:
@@ -63,34 +72,32 @@ class Engine:
     def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None) -> Answer:
         question = check_question(question, self.config.answer.max_question_chars)
         with self._lock:
-            retrieval, synthesizer, digest = self._retrieval, self._synthesizer, self._digest
+            retrieval, query_engine, digest = self._retrieval, self._query_engine, self._digest
         intent = intent_of(question)
         if intent is not None:
             return self._digest_answer(question, intent, as_of, retrieval, digest)
+        bundle = self._question(question, history, as_of)
+        response = query_engine.with_retriever(retrieval.retriever(as_of)).query(bundle)
+        return response.synthesis.answer(question, bundle.query_str)
+
+    async def aanswer(self, question: str, history: Sequence[Answer] = (),
+                      as_of: int | None = None) -> Answer:
+        """answer() for an event loop: the CPU-bound parts run in worker threads."""
+        question = check_question(question, self.config.answer.max_question_chars)
+        with self._lock:
+            retrieval, query_engine, digest = self._retrieval, self._query_engine, self._digest
+        intent = intent_of(question)
+        if intent is not None:
+            return await asyncio.to_thread(self._digest_answer, question, intent, as_of, retrieval, digest)
+        bundle = await asyncio.to_thread(self._question, question, history, as_of)
+        response = await query_engine.with_retriever(retrieval.retriever(as_of)).aquery(bundle)
+        return response.synthesis.answer(question, bundle.query_str)
+
+    def _question(self, question: str, history: Sequence[Answer], as_of: int | None) -> DatedQuery:
+        """What is searched for: the question standing alone, embedded, with its as-of time."""
         query = contextualize(question, history, self._similarity)
-        bundle = Asked(query, embedding=self.embed_model.get_query_embedding(query),
-                       seen=quoted(history[-1] if history else None))
-        engine = RetrieverQueryEngine(
-            retriever=retrieval.retriever(as_of),
-            response_synthesizer=synthesizer,
-            node_postprocessors=[RecencyPrior(
-                reference=as_of if as_of is not None else time.time(),
-                half_life_days=self.config.retrieval.recency_half_life_days,
-                floor=self.config.retrieval.recency_floor), NearDuplicates()],
-        )
-        response = engine.query(bundle)
-        meta = response.metadata or {}
-        return Answer(
-            question=question,
-            text=str(response),
-            abstained=bool(meta.get("abstained")),
-            citations=tuple(_citation(i, n) for i, n in enumerate(response.source_nodes, 1)),
-            reason=meta.get("reason"),
-            query=query,
-            retrieved=tuple(meta.get("retrieved", ())),
-            confidence=float(meta.get("confidence", 0.0)),
-            signals=dict(meta.get("signals") or {}),
-        )
+        return DatedQuery(query, embedding=self.embed_model.get_query_embedding(query), as_of=as_of,
+                          seen=quoted(history[-1] if history else None))
 
     def _digest_answer(self, question: str, intent: Intent, as_of: int | None,
                        retrieval: HybridRetrieval, digest: Digest) -> Answer:
@@ -105,9 +112,8 @@ class Engine:
             return Answer(question=question, text=NOT_SAID, abstained=True, query=question,
                           reason="Nothing in the coverage is close to the question.")
         return Answer(question=question, text=digest.text(intent.kind, nodes), abstained=False,
-                      query=question, citations=tuple(_citation(i, n) for i, n in enumerate(nodes, 1)),
-                      retrieved=tuple(n.node.metadata.get("post_id", n.node.node_id) for n in nodes),
-                      confidence=1.0)
+                      query=question, retrieved=post_ids(nodes), confidence=1.0,
+                      citations=tuple(Citation.from_node(i, n) for i, n in enumerate(nodes, 1)))
 
     def _similarity(self, phrase: str, others: list[str]) -> list[float]:
         vectors = np.asarray(self.embed_model.get_text_embedding_batch([phrase, *others]))
@@ -133,17 +139,3 @@ def check_question(question: str, limit: int) -> str:
         raise QuestionError(
             f"The question is {len(question)} characters long; please keep it under {limit}.")
     return question
-
-
-def _citation(n: int, item: NodeWithScore) -> Citation:
-    meta = item.node.metadata
-    return Citation(
-        n=n,
-        post_id=meta.get("post_id", item.node.node_id),
-        headline=meta.get("headline"),
-        title=meta.get("title"),
-        source=meta.get("source"),
-        url=meta.get("url"),
-        published=meta.get("published") if meta.get("dated") else None,
-        text=item.node.get_content(),
-    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .answer import Answer
+from .schema import Answer
 from .terms import AUXILIARIES, terms
 
 # Words that point back at something said before.

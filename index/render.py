@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from .answer import Answer, Citation
+from .schema import Answer, Citation
 
 
 def source_line(c: Citation) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from llama_index.core import VectorStoreIndex
-from llama_index.core.bridge.pydantic import Field
 from llama_index.core.llms import MockLLM
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.retrievers import BaseRetriever, QueryFusionRetriever
@@ -22,6 +22,15 @@ from .terms import terms
 DAY = 86400.0
 
 
+@dataclass
+class DatedQuery(QueryBundle):
+    """A question with the time it is asked as of (None: now), which the recency prior reads,
+    and the parts the conversation's last answer quoted, which the picker does not repeat."""
+
+    as_of: int | None = None
+    seen: tuple[str, ...] = ()
+
+
 def as_of_filters(as_of: int) -> MetadataFilters:
     """Chunks published by as_of; undated chunks stay (their time is unknown, not later)."""
     return MetadataFilters(
@@ -34,7 +43,7 @@ def as_of_filters(as_of: int) -> MetadataFilters:
 
 
 class HybridRetrieval:
-    """Builds, per question, the fused retriever for that question's point in time."""
+    """Builds the fused retriever for a question's point in time (cheap: bound per question)."""
 
     def __init__(self, store: Store, embed_model: Any, corpus: ChunkCorpus,
                  config: RetrievalConfig) -> None:
@@ -66,7 +75,7 @@ class RecencyPrior(BaseNodePostprocessor):
     relevance first, with recent coverage preferred among equally relevant passages.
     """
 
-    reference: float = Field(default_factory=time.time)
+    reference: float | None = None  # None: the question's as-of time (DatedQuery), else now
     half_life_days: float = 7.0
     floor: float = 0.5  # the weight of very old coverage, relative to fresh
 
@@ -81,12 +90,27 @@ class RecencyPrior(BaseNodePostprocessor):
             return nodes
         # Ages count from the newest candidate (not the wall clock), so that a story from
         # years ago still ranks its latest update first; an undated passage is left as is.
-        newest = min(self.reference, max(n.node.metadata["published"] for n in dated))
+        reference = self.reference if self.reference is not None else _as_of(query_bundle)
+        newest = min(reference, max(n.node.metadata["published"] for n in dated))
         for item in dated:
             age_days = max(0.0, (newest - item.node.metadata["published"]) / DAY)
             decay = 0.5 ** (age_days / self.half_life_days)
             item.score = (item.score or 0.0) * (self.floor + (1 - self.floor) * decay)
         return sorted(nodes, key=lambda n: n.score or 0.0, reverse=True)
+
+
+class TopN(BaseNodePostprocessor):
+    """The best n passages: what the synthesizer reads (LlamaIndex has no plain top-n cut)."""
+
+    top_n: int = 6
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "TopN"
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore],
+                           query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        return nodes[: self.top_n]
 
 
 class NearDuplicates(BaseNodePostprocessor):
@@ -124,3 +148,8 @@ def _overlap(a: set[str], b: set[str]) -> float:
 def _published(item: NodeWithScore) -> float:
     meta = item.node.metadata
     return float(meta["published"]) if meta.get("dated") else float("-inf")
+
+
+def _as_of(query: QueryBundle | None) -> float:
+    as_of = getattr(query, "as_of", None)
+    return float(as_of) if as_of is not None else time.time()

@@ -84,7 +84,8 @@ def test_a_model_other_than_the_calibrated_one_is_warned_about(tmp_path, caplog)
 
 OUTBREAK = [
     {"id": "outbreak", "title": "Flu outbreak live updates", "date": "2025-03-02",
-     "text": "Cases climb\n\nThe number of flu cases in Italy has climbed to 2,036, health officials said.\n\n"
+     "text": "Cases climb\n\nThe number of flu cases in Italy has climbed to 2,036, health officials "
+             "said.\n\n"
              "Hospitals\n\nHospitals in Milan said they had added 300 beds for flu patients."},
     {"id": "orchard", "title": "Apple harvest", "date": "2025-03-02",
      "text": "Farmers in the valley picked a record apple crop this autumn, the growers' board said."},
