@@ -97,3 +97,22 @@ def test_a_name_the_coverage_lacks_is_not_matched_by_a_similar_name(tmp_path) ->
     assert "2,036" in engine.answer("how many flu cases are in italy?").text
     answer = engine.answer("how many flu cases are in spain?")  # Spain is never named
     assert answer.abstained, answer.text
+
+
+BRIDGE = [
+    {"id": "bridge", "title": "Halden bridge opens", "date": "2025-03-02",
+     "text": "The opening\n\nMayor Ann Reid opened the new Halden bridge on Monday, officials said, "
+             "ending two years of works on the river crossing.\n\n"
+             "The mayor\n\nReid, 52, was first elected mayor of Halden in 2019 and won a second term last "
+             "spring.\n\nTraffic\n\nThe council expects 12,000 cars a day to cross the new bridge."},
+    {"id": "orchard", "title": "Apple harvest", "date": "2025-03-02",
+     "text": "Farmers in the valley picked a record apple crop this autumn, the growers' board said."},
+]
+
+
+def test_a_follow_up_gets_something_new_rather_than_the_sentence_just_quoted(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, BRIDGE)
+    first = engine.answer("who opened the halden bridge?")
+    assert "Ann Reid opened" in first.text
+    second = engine.answer("when was she first elected?", history=[first])
+    assert "2019" in second.text and "Ann Reid opened" not in second.text, second.text
