@@ -82,7 +82,10 @@ def _build(config: Config, args: argparse.Namespace) -> int:
     from .build import build_index
 
     report = build_index(config, progress=not (args.no_progress or args.json))
-    print(json.dumps(dataclasses.asdict(report)) if args.json else report.summary())
+    if args.json:  # the new posts' texts would make a first build's line megabytes long
+        print(json.dumps(dataclasses.asdict(report) | {"new_posts": len(report.new_posts)}))
+    else:
+        print(report.summary())
     return 0
 
 
