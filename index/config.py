@@ -20,6 +20,7 @@ class CorpusConfig:
     path: Path = Path("corpus")
     max_file_mb: float = 10.0  # a bigger file (or JSON line) is reported and skipped
     max_post_chars: int = 500_000  # so is a longer post; the rest of its page is indexed
+    watch: bool = True  # the bot updates the index whenever a file here changes
 
 
 @dataclass(frozen=True)

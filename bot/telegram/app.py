@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -58,7 +59,8 @@ def build_application(chat: ChatService, settings: TelegramConfig, token: str) -
         .base_url(settings.base_url)
         .rate_limiter(RetryingRateLimiter(max_retries=3))
         .concurrent_updates(ChatOrderedProcessor())
-        .post_init(register_commands)
+        .post_init(on_start)
+        .post_stop(stop_live)
         .build()
     )
     app.bot_data["chat"] = chat
@@ -99,6 +101,32 @@ async def register_commands(app: Application) -> None:
         log.warning("could not register the command menu: %s", exc)
 
 
+async def on_start(app: Application) -> None:
+    await register_commands(app)
+    start_live(app)
+
+
+def start_live(app: Application) -> None:
+    """The corpus watcher, when `[corpus] watch` is on: new files are answerable without /reindex.
+
+    A plain asyncio task, not app.create_task(): PTB awaits its own tasks at stop, and this
+    one runs until told to stop (in stop_live).
+    """
+    service = handlers.core(app).service
+    if service.config.corpus.watch and "live" not in app.bot_data:
+        stop = asyncio.Event()
+        app.bot_data["live"] = (stop, asyncio.create_task(service.watch(stop), name="watch"))
+
+
+async def stop_live(app: Application) -> None:
+    stop, task = app.bot_data.pop("live", (None, None))
+    if task is not None:
+        stop.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 def webhook_secret() -> str:
     """The webhook secret is ours alone: we hand it to Telegram and check it on every call."""
     return os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
@@ -110,7 +138,7 @@ async def serve(app: Application, settings: TelegramConfig, secret: str) -> None
     Raises InvalidToken or NetworkError at start-up, as they do.
     """
     async with app:
-        await register_commands(app)
+        await on_start(app)
         if settings.webhook_url:
             await app.updater.start_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
@@ -122,6 +150,7 @@ async def serve(app: Application, settings: TelegramConfig, secret: str) -> None
         try:
             await asyncio.Event().wait()
         finally:
+            await stop_live(app)
             await app.updater.stop()
             await app.stop()
 
