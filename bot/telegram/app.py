@@ -112,16 +112,24 @@ def start_live(app: Application) -> None:
     A plain asyncio task, not app.create_task(): PTB awaits its own tasks at stop, and this
     one runs until told to stop (in stop_live).
     """
+    if "live" in app.bot_data:
+        return
+    stop, tasks = asyncio.Event(), []
     service = handlers.core(app).service
-    if service.config.corpus.watch and "live" not in app.bot_data:
-        stop = asyncio.Event()
-        app.bot_data["live"] = (stop, asyncio.create_task(service.watch(stop), name="watch"))
+    if service.config.corpus.watch:
+        tasks.append(asyncio.create_task(service.watch(stop), name="watch"))
+    if service.config.sources:  # they write into the corpus folder; the watcher takes it from there
+        from index.sources import run_sources
+
+        tasks.append(asyncio.create_task(run_sources(service.config, stop), name="sources"))
+    app.bot_data["live"] = (stop, tasks)
 
 
 async def stop_live(app: Application) -> None:
-    stop, task = app.bot_data.pop("live", (None, None))
-    if task is not None:
+    stop, tasks = app.bot_data.pop("live", (None, []))
+    if stop is not None:
         stop.set()
+    for task in tasks:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
