@@ -24,10 +24,13 @@ from telegram.ext import (
 
 from index import Config, Engine, TelegramConfig
 
+from .. import follow
 from ..chat import ChatService
+from ..follow import MAX_LISTED, Announcer, announcement
 from ..logs import setup_logging
 from . import handlers
-from .delivery import ChatOrderedProcessor, RetryingRateLimiter
+from .delivery import ChatOrderedProcessor, RetryingRateLimiter, send_blocks
+from .formatting import follow_blocks
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,8 @@ COMMANDS = [
     BotCommand("ask", "Ask about the coverage"),
     BotCommand("sources", "The quoted passages behind the last answer"),
     BotCommand("new", "Forget this conversation and start afresh"),
+    BotCommand("follow", "Post new posts here as they arrive"),
+    BotCommand("unfollow", "Stop posting new posts here"),
     BotCommand("start", "What the bot covers"),
     BotCommand("help", "How to ask"),
 ]
@@ -77,6 +82,8 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("ask", handlers.ask, filters=new_message))
     app.add_handler(CommandHandler("sources", handlers.sources, filters=new_message))
     app.add_handler(CommandHandler("new", handlers.new, filters=new_message))
+    app.add_handler(CommandHandler("follow", handlers.follow, filters=new_message))
+    app.add_handler(CommandHandler("unfollow", handlers.unfollow, filters=new_message))
     app.add_handler(CommandHandler("reindex", handlers.reindex, filters=new_message))
     app.add_handler(CommandHandler("stats", handlers.stats, filters=new_message))
     app.add_handler(CallbackQueryHandler(handlers.sources_button, pattern=r"^src:"))
@@ -122,7 +129,27 @@ def start_live(app: Application) -> None:
         from index.sources import run_sources
 
         tasks.append(asyncio.create_task(run_sources(service.config, stop), name="sources"))
+    tasks.append(asyncio.create_task(announce(app, stop), name="announce"))
     app.bot_data["live"] = (stop, tasks)
+
+
+async def announce(app: Application, stop: asyncio.Event) -> None:
+    """New posts to the chats that follow, grouped: at most one message per GAP_S per chat."""
+    chat = handlers.core(app)
+    announcer = Announcer(chat)
+    while not stop.is_set():
+        for (chat_id, thread), posts in announcer.due():
+            if not chat.access.allowed(chat_id, chat_id):  # the allowlist changed since /follow
+                continue
+            lines = announcement(posts)
+            try:
+                await send_blocks(app.bot, chat_id, follow_blocks(lines[:MAX_LISTED], len(lines) - MAX_LISTED
+                                                                  if len(lines) > MAX_LISTED else 0),
+                                  thread_id=thread or None)
+            except TelegramError as exc:  # one chat's failure (blocked, gone) must not stop the others
+                log.warning("could not post new posts to chat %s: %s", chat_id, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), follow.TICK_S)
 
 
 async def stop_live(app: Application) -> None:
