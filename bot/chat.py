@@ -158,6 +158,18 @@ class ChatService:
     def busy(self) -> bool:
         return self.service.busy()
 
+    def follow(self, key: Key) -> bool:
+        """New posts go to this conversation as they arrive; False if they already did."""
+        return self.state.follow(self._name(key), time.time())
+
+    def unfollow(self, key: Key) -> bool:
+        return self.state.unfollow(self._name(key))
+
+    def followers(self) -> list[str]:
+        """The following conversations of this front end, by name (see Announcer)."""
+        prefix = json.dumps([self.frontend])[:-1] + ","
+        return [c for c in self.state.followers() if c.startswith(prefix)]
+
     def _name(self, key: Key) -> str:
         return json.dumps([self.frontend, *key])
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from index import Answer, BuildReport, Config, Engine, Stats, build_index
+from index import Answer, BuildReport, Config, Engine, Stats
+
+log = logging.getLogger(__name__)
 
 
 class CoverageService:
@@ -50,10 +53,15 @@ class CoverageService:
     async def reindex(self) -> BuildReport:
         """Bring the index in line with the corpus, then switch answers over to it."""
         async with self._reindexing:
-            report = await self._run(self._builds, build_index, self.config, progress=False)
-            await self._run(self._builds, self.engine.reload)
+            report = await self._run(self._builds, self.engine.update)
             self.last_build = report
             return report
+
+    async def watch(self, stop: asyncio.Event | None = None) -> None:
+        """Reindex after every burst of changes in the corpus folder, until stop is set."""
+        from index.watch import watch_corpus
+
+        await watch_corpus(self.config.corpus.path, self.reindex, stop)
 
     def close(self) -> None:
         self._answers.shutdown(wait=False, cancel_futures=True)

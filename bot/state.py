@@ -33,6 +33,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     UNIQUE (answer_id, user)
 );
 CREATE TABLE IF NOT EXISTS refused (who TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS followers (conversation TEXT PRIMARY KEY, since REAL NOT NULL);
 """
 
 
@@ -76,6 +77,12 @@ class State(Protocol):
 
     def feedback(self) -> list[Feedback]:
         """Every rating, oldest first."""
+
+    def follow(self, conversation: str, at: float) -> bool: ...
+
+    def unfollow(self, conversation: str) -> bool: ...
+
+    def followers(self) -> list[str]: ...
 
     def close(self) -> None: ...
 
@@ -157,6 +164,20 @@ class SqliteState:
                           "ORDER BY seq")
         return [Feedback(at, conv, answer_id, user, rating, _load(text))
                 for at, conv, answer_id, user, rating, text in rows]
+
+    def follow(self, conversation: str, at: float) -> bool:
+        """This conversation gets new posts; False if it already did."""
+        with self._lock:
+            return self._db.execute("INSERT OR IGNORE INTO followers (conversation, since) VALUES (?, ?)",
+                                    (conversation, at)).rowcount == 1
+
+    def unfollow(self, conversation: str) -> bool:
+        with self._lock:
+            return self._db.execute("DELETE FROM followers WHERE conversation = ?",
+                                    (conversation,)).rowcount == 1
+
+    def followers(self) -> list[str]:
+        return [c for (c,) in self._rows("SELECT conversation FROM followers ORDER BY since")]
 
     def close(self) -> None:
         with self._lock:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import json
+from collections.abc import Callable, Collection
 from functools import partial
 
 from llama_index.core import Document
@@ -14,30 +16,52 @@ from .embedding import TokenCounter
 
 # Metadata that shapes the embedding (and BM25) text: a chunk is found by its headline too.
 EMBED_KEYS = ("headline", "title")
-SCHEMA_VERSION = "1"  # bump when the chunk text or metadata layout changes: forces a re-embed
+# 2: chunks belong to a post generation (post_hash), not to an article one.
+SCHEMA_VERSION = "2"  # bump when the chunk text or metadata layout changes: forces a re-embed
+# What a post's chunks carry from their page, and may be rewritten in place (never
+# re-embedded) when the page around an unchanged post changes: none of it is embedded.
+PAGE_KEYS = ("post_index", "source", "url", "published", "dated", "file")
 
 
-def post_documents(article: Article, article_hash: str,
-                   clip: Callable[[str], str] = str) -> list[Document]:
-    """One Document per post, with flat metadata; unknown fields are left out, not blanked.
+def post_hash(article: Article, position: int, signature: str) -> str:
+    """What decides one post's chunks and vectors: its own text, and the title embedded with it."""
+    post = article.posts[position]
+    payload = json.dumps([post.post_id, post.headline, post.text, article.title, signature],
+                         ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def page_metadata(article: Article, position: int) -> dict:
+    """The PAGE_KEYS of one post, None where unknown (so that an update clears them)."""
+    return {
+        "post_index": position,  # page order: a live page's newest post is usually first
+        "source": article.source,
+        "url": article.url,
+        "published": article.published,
+        "dated": int(article.published is not None),  # int: filters take no bools
+        "file": article.file,
+    }
+
+
+def post_documents(article: Article, signature: str, clip: Callable[[str], str] = str,
+                   only: Collection[int] | None = None) -> list[Document]:
+    """One Document per post (or per post at the positions in only), with flat metadata;
+    unknown fields are left out, not blanked.
 
     clip shortens the headline and title, which are part of every chunk's embedded text.
     """
     docs = []
     title = clip(article.title) if article.title else None
     for position, post in enumerate(article.posts):
+        if only is not None and position not in only:
+            continue
         metadata = {
-            "post_index": position,  # page order: a live page's newest post is usually first
             "headline": clip(post.headline),
             "title": title,
-            "source": article.source,
-            "url": article.url,
-            "published": article.published,
-            "dated": int(article.published is not None),  # int: filters take no bools
+            **page_metadata(article, position),
             "post_id": post.post_id,
             "article_id": article.article_id,
-            "file": article.file,
-            "article_hash": article_hash,
+            "post_hash": post_hash(article, position, signature),
         }
         metadata = {k: v for k, v in metadata.items() if v is not None}
         hidden = [k for k in metadata if k not in EMBED_KEYS]
@@ -63,14 +87,18 @@ def metadata_clipper(tokenizer: TokenCounter, config: ChunkingConfig) -> Callabl
 def make_splitter(config: ChunkingConfig, tokenizer: Callable[[str], list]) -> SentenceSplitter:
     """Sentence-aware splitter counting the embedding model's tokens; chunk ids are post_id/n@hash.
 
-    The article hash in the id makes each version of an article a new generation of
-    chunks, written beside the old one before the old is deleted (see build).
+    The post hash in the id makes each version of a post a new generation of chunks,
+    written beside the old one before the old is deleted (see build).
     """
     return SentenceSplitter(
         chunk_size=config.chunk_size,
         chunk_overlap=config.chunk_overlap,
         tokenizer=tokenizer,
-        id_func=lambda i, doc: f"{doc.id_}/{i}@{doc.metadata['article_hash']}",
+        id_func=lambda i, doc: chunk_id(doc.id_, i, doc.metadata['post_hash']),
         include_prev_next_rel=False,
     )
 
+
+
+def chunk_id(post_id: str, n: int, digest: str) -> str:
+    return f"{post_id}/{n}@{digest}"

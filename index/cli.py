@@ -1,4 +1,4 @@
-"""The command line: `python -m index build|stats|ask`, a thin layer over the library API."""
+"""The command line: `python -m index build|stats|ask|add|sources`, a thin layer over the library API."""
 
 from __future__ import annotations
 
@@ -75,14 +75,58 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--as-of", help="answer from what was published by then (YYYY-MM-DD)")
     ask.add_argument("--batch", type=Path, help="JSON lines {question, as_of?} in; JSON lines out")
     ask.set_defaults(run=_ask)
+    add = sub.add_parser("add", parents=[common], help="fetch pages into the corpus, then build")
+    add.add_argument("urls", nargs="+", metavar="URL", help="http(s) pages")
+    add.set_defaults(run=_add)
+
+    sources = sub.add_parser("sources", parents=[common], help="the [[sources]] and their last fetch")
+    sources.add_argument("--json", action="store_true", help="one JSON object")
+    sources.set_defaults(run=_sources)
     return parser
+
+
+def _add(config: Config, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from .build import build_index
+    from .sources import add_pages
+
+    bad = [u for u in args.urls if not u.startswith(("http://", "https://"))]
+    if bad:
+        raise QuestionError(f"not an http(s) address: {bad[0]}")
+    results = asyncio.run(add_pages(config, args.urls))
+    for url, outcome in results:
+        print(f"{url}: {outcome}")
+    print(build_index(config, progress=False).summary())
+    return 1 if any("written" not in outcome for _, outcome in results) else 0
+
+
+def _sources(config: Config, args: argparse.Namespace) -> int:
+    from .sources import SourceLog
+
+    book = SourceLog.open(config.corpus.path)
+    rows = [book.statuses.get(s.url) or book.of(s) for s in config.sources]
+    if args.json:
+        print(json.dumps([dataclasses.asdict(r) for r in rows]))
+        return 0
+    if not rows:
+        print("no [[sources]] in the config")
+    for r in rows:
+        when = (datetime.fromtimestamp(r.last_fetch, tz=UTC).isoformat(timespec="seconds")
+                if r.last_fetch else "never")
+        line = f"{r.kind} {r.url}\n  last fetch: {when}; status: {r.status}; items: {r.items}"
+        print(line + (f"\n  error: {r.error}" if r.error else ""))
+    return 0
 
 
 def _build(config: Config, args: argparse.Namespace) -> int:
     from .build import build_index
 
     report = build_index(config, progress=not (args.no_progress or args.json))
-    print(json.dumps(dataclasses.asdict(report)) if args.json else report.summary())
+    if args.json:  # the new posts' texts would make a first build's line megabytes long
+        print(json.dumps(dataclasses.asdict(report) | {"new_posts": len(report.new_posts)}))
+    else:
+        print(report.summary())
     return 0
 
 

@@ -20,6 +20,25 @@ class CorpusConfig:
     path: Path = Path("corpus")
     max_file_mb: float = 10.0  # a bigger file (or JSON line) is reported and skipped
     max_post_chars: int = 500_000  # so is a longer post; the rest of its page is indexed
+    watch: bool = True  # the bot updates the index whenever a file here changes
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One `[[sources]]` entry: an RSS/Atom feed or a (live) page, fetched every_minutes."""
+
+    feed: str = ""
+    page: str = ""
+    every_minutes: float = 10.0
+    name: str = ""  # how `python -m index sources` and the files name it; default: the host
+
+    @property
+    def url(self) -> str:
+        return self.feed or self.page
+
+    @property
+    def kind(self) -> str:
+        return "feed" if self.feed else "page"
 
 
 @dataclass(frozen=True)
@@ -117,13 +136,14 @@ class Config:
     state: StateConfig = field(default_factory=StateConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
+    sources: tuple[SourceConfig, ...] = ()
 
     @property
     def server_mode(self) -> bool:
         return bool(self.chroma.host)
 
 
-_SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name != "source"}
+_SECTIONS = {f.name: f.type for f in dataclasses.fields(Config) if f.name not in ("source", "sources")}
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
@@ -145,6 +165,9 @@ def config_from_dict(raw: dict, base_dir: Path, source: Path | None = None) -> C
     where = source or "config"
     sections = {}
     for name, value in raw.items():
+        if name == "sources":
+            sections[name] = _sources(value, where)
+            continue
         if name not in _SECTIONS:
             raise ConfigError(f"{where}: unknown section [{name}]; known: {', '.join(_SECTIONS)}")
         if not isinstance(value, dict):
@@ -152,6 +175,23 @@ def config_from_dict(raw: dict, base_dir: Path, source: Path | None = None) -> C
         cls = typing.get_type_hints(Config)[name]
         sections[name] = _section(cls, name, value, where)
     return _resolve(Config(source=source, **sections), base_dir)
+
+
+def _sources(raw: object, where: object) -> tuple[SourceConfig, ...]:
+    """[[sources]]: each a table with exactly one http(s) `feed` or `page`."""
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise ConfigError(f"{where}: sources must be [[sources]] tables")
+    out = []
+    for n, item in enumerate(raw, 1):
+        source = _section(SourceConfig, f"sources #{n}", item, where)
+        if bool(source.feed) == bool(source.page):
+            raise ConfigError(f"{where}: [[sources]] #{n} needs one of feed = or page =, not both")
+        if not source.url.startswith(("http://", "https://")):
+            raise ConfigError(f"{where}: [[sources]] #{n}: {source.url!r} is not an http(s) address")
+        if source.every_minutes <= 0:
+            raise ConfigError(f"{where}: [[sources]] #{n}: every_minutes must be above 0")
+        out.append(source)
+    return tuple(out)
 
 
 def _section(cls: type, name: str, raw: dict, where: object) -> object:

@@ -14,6 +14,7 @@ from llama_index.core.schema import QueryBundle
 
 from .answer import CALIBRATED_WITH, SentenceSynthesizer, quoted
 from .bm25 import ChunkCorpus
+from .build import BuildReport, NewPost, build_index
 from .config import Config
 from .embedding import fingerprint, load_embed_model, model_path
 from .errors import QuestionError
@@ -34,6 +35,8 @@ from .terms import Rarity
 
 log = logging.getLogger(__name__)
 
+MAX_NEW_POSTS = 1000  # new posts kept for followers; a first build's thousands are not news
+
 
 class Engine:
     """Loads the model and the index once; answer() is then safe to call from many threads."""
@@ -44,6 +47,9 @@ class Engine:
         _check_calibration(model_path(config.embedding))
         self._store = store or Store.open(config.chroma)
         self._lock = threading.Lock()
+        self._building = threading.Lock()  # one build at a time, whoever asks for it
+        self._new: list[NewPost] = []  # posts that builds through update() added, oldest first
+        self._new_offset = 0  # how many were dropped from the front of _new
         self._load()
 
     def _load(self) -> None:
@@ -68,6 +74,26 @@ class Engine:
     def reload(self) -> None:
         """Re-read the index after a build; answers keep coming from the old one meanwhile."""
         self._load()
+
+    def update(self) -> BuildReport:
+        """Bring the index in line with the corpus, then reload: what /reindex and the watcher do."""
+        with self._building:
+            report = build_index(self.config, progress=False, store=self._store,
+                                 embed_model=self.embed_model)
+            self.reload()
+            with self._lock:
+                self._new.extend(report.new_posts)
+                excess = len(self._new) - MAX_NEW_POSTS
+                if excess > 0:
+                    del self._new[:excess]
+                    self._new_offset += excess
+        return report
+
+    def new_posts(self, after: int = 0) -> tuple[int, list[NewPost]]:
+        """The posts update() added since cursor `after`, and the cursor to pass next time."""
+        with self._lock:
+            end = self._new_offset + len(self._new)
+            return end, list(self._new[max(0, after - self._new_offset):])
 
     def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None) -> Answer:
         question = check_question(question, self.config.answer.max_question_chars)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -45,6 +46,17 @@ class LedgerEntry:
     # with a problem, which is read again every time so that its problem is reported again.
     stamp: str | None = None
     signature: str | None = None
+    # The posts in page order, each (post_id, post_hash, chunks): which generation of each
+    # post is live, so that one changed post is all a page re-embeds.
+    layout: tuple[tuple[str, str, int], ...] = ()
+    page: str | None = None  # a digest of the page-level metadata the chunks carry
+
+    def chunk_ids(self, keep: set[str] = frozenset()) -> list[str]:
+        """The ids of this entry's live chunks, except those of the post hashes in keep."""
+        from .chunking import chunk_id  # llama-index loads only when chunks are handled
+
+        return [chunk_id(pid, n, digest) for pid, digest, count in self.layout
+                if digest not in keep for n in range(count)]
 
 
 def open_client(config: ChromaConfig) -> chromadb.api.ClientAPI:
@@ -165,9 +177,11 @@ class Store:
         entries = {}
         for ids, metas, _ in self._pages(self.ledger(), include=["metadatas"]):
             for article_id, meta in zip(ids, metas):
+                layout = tuple(tuple(p) for p in json.loads(meta.get("layout") or "[]"))
                 entries[article_id] = LedgerEntry(
                     article_id, meta["hash"], meta["file"], meta["chunks"], meta["posts"],
-                    meta.get("published"), meta.get("stamp"), meta.get("signature"))
+                    meta.get("published"), meta.get("stamp"), meta.get("signature"),
+                    layout, meta.get("page"))
         return entries
 
     def record(self, entries: list[LedgerEntry]) -> None:
@@ -177,7 +191,8 @@ class Store:
                 meta = {"hash": e.hash, "file": e.file, "chunks": e.chunks, "posts": e.posts}
                 # None, not a missing key: Chroma's upsert merges metadata, and only None
                 # deletes a key, such as the publish time of an article now undated.
-                meta.update({"published": e.published, "stamp": e.stamp, "signature": e.signature})
+                meta.update({"published": e.published, "stamp": e.stamp, "signature": e.signature,
+                             "layout": json.dumps(e.layout, ensure_ascii=False), "page": e.page})
                 metas.append(meta)
             self.ledger(create=True).upsert(
                 ids=[e.article_id for e in part], metadatas=metas,
@@ -189,28 +204,49 @@ class Store:
             self.chunks(create=True).delete(where={"article_id": {"$in": batch}})
             self.ledger(create=True).delete(ids=batch)
 
-    def drop_older(self, current: dict[str, str]) -> None:
-        """Delete these articles' chunks of any generation but the current one (by hash)."""
-        ids = list(current)
+    def delete_chunks(self, ids: list[str]) -> None:
         for part in self._slices(ids):
-            self.chunks(create=True).delete(where={"$and": [
-                {"article_id": {"$in": part}},
-                {"article_hash": {"$nin": [current[a] for a in part]}}]})
+            self.chunks(create=True).delete(ids=part)
+
+    def rewrite_metadata(self, changes: dict[str, dict]) -> None:
+        """Give these chunks (by id) new values for some metadata keys; None deletes a key.
+
+        The flat keys and LlamaIndex's copy of the node (_node_content, which is what
+        retrieval reads back) are rewritten together; the embedding is left as it is.
+        """
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
+
+        for part in self._slices(list(changes)):
+            found = self.chunks(create=True).get(ids=part, include=["metadatas"])
+            ids, metas = [], []
+            for chunk_id, meta in zip(found["ids"], found["metadatas"]):
+                node = metadata_dict_to_node(meta)
+                for key, value in changes[chunk_id].items():
+                    if value is None:
+                        node.metadata.pop(key, None)
+                    else:
+                        node.metadata[key] = value
+                new = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+                new.update({k: None for k, v in changes[chunk_id].items() if v is None})
+                ids.append(chunk_id)
+                metas.append(new)
+            if ids:
+                self.chunks(create=True).update(ids=ids, metadatas=metas)
 
     def sweep(self, ledger: dict[str, LedgerEntry]) -> int:
         """Delete chunks the ledger does not account for; how many.
 
-        Only an interrupted round leaves any (a generation written but never recorded, or
-        recorded but its predecessor not yet deleted), and then the count disagrees: the
+        Only an interrupted round leaves any (a post generation written but never recorded,
+        or recorded but its predecessor not yet deleted), and then the count disagrees: the
         whole collection is read only in that case.
         """
         if self.count_chunks() == sum(e.chunks for e in ledger.values()):
             return 0
+        live = {aid: {digest for _, digest, _ in e.layout} for aid, e in ledger.items()}
         stale = []
         for ids, metas, _ in self._pages(self.chunks(), include=["metadatas"]):
             for chunk_id, meta in zip(ids, metas):
-                entry = ledger.get(meta.get("article_id"))
-                if entry is None or entry.hash != meta.get("article_hash"):
+                if meta.get("post_hash") not in live.get(meta.get("article_id"), ()):
                     stale.append(chunk_id)
         for part in self._slices(stale):
             self.chunks().delete(ids=part)

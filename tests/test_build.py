@@ -19,12 +19,12 @@ from .conftest import ROOT, bbc_articles, make_config
 
 
 def snapshot(config) -> dict[str, tuple[str, str, str]]:
-    """Every chunk as id -> (text, post id, article hash): what a build is judged by."""
+    """Every chunk as id -> (text, post id, post hash): what a build is judged by."""
     store = Store.open(config.chroma)
     out = {}
     for ids, metas, docs in store.iter_chunks():
         for chunk_id, meta, text in zip(ids, metas, docs):
-            out[chunk_id] = (text, meta["post_id"], meta["article_hash"])
+            out[chunk_id] = (text, meta["post_id"], meta["post_hash"])
     return out
 
 

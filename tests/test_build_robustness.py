@@ -181,6 +181,9 @@ def test_a_store_built_before_dates_were_checked_is_healed_by_the_next_build(
     monkeypatch.undo()
 
     report = build_index(config, progress=False)  # the file is unchanged on disk, yet read again
-    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 1, 1)
+    # Only page metadata changed: the chunk is rewritten in place, not embedded again.
+    assert (report.updated, report.unchanged, report.chunks_embedded) == (1, 1, 0)
     ledger = Store.open(config.chroma).read_ledger()
     assert ledger["far"].published is None and ledger["harbour"].published is not None
+    [meta] = Store.open(config.chroma).chunks().get(where={"article_id": "far"})["metadatas"]
+    assert meta["dated"] == 0 and "published" not in meta

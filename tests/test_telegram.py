@@ -72,7 +72,7 @@ async def test_commands_are_registered_at_start(tg):
     everyone = [m for m in menus if "scope" not in m.params]
     admins = [m for m in menus if m.params.get("scope", {}).get("chat_id") == ADMIN]
     menu = {c["command"] for c in everyone[0].params["commands"]}
-    assert menu == {"ask", "sources", "new", "start", "help"}
+    assert menu == {"ask", "sources", "new", "start", "help", "follow", "unfollow"}
     assert {"reindex", "stats"} <= {c["command"] for c in admins[0].params["commands"]}
 
 

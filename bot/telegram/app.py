@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
@@ -23,10 +24,13 @@ from telegram.ext import (
 
 from index import Config, Engine, TelegramConfig
 
+from .. import follow
 from ..chat import ChatService
+from ..follow import MAX_LISTED, Announcer, announcement
 from ..logs import setup_logging
 from . import handlers
-from .delivery import ChatOrderedProcessor, RetryingRateLimiter
+from .delivery import ChatOrderedProcessor, RetryingRateLimiter, send_blocks
+from .formatting import follow_blocks
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,8 @@ COMMANDS = [
     BotCommand("ask", "Ask about the coverage"),
     BotCommand("sources", "The quoted passages behind the last answer"),
     BotCommand("new", "Forget this conversation and start afresh"),
+    BotCommand("follow", "Post new posts here as they arrive"),
+    BotCommand("unfollow", "Stop posting new posts here"),
     BotCommand("start", "What the bot covers"),
     BotCommand("help", "How to ask"),
 ]
@@ -58,7 +64,8 @@ def build_application(chat: ChatService, settings: TelegramConfig, token: str) -
         .base_url(settings.base_url)
         .rate_limiter(RetryingRateLimiter(max_retries=3))
         .concurrent_updates(ChatOrderedProcessor())
-        .post_init(register_commands)
+        .post_init(on_start)
+        .post_stop(stop_live)
         .build()
     )
     app.bot_data["chat"] = chat
@@ -75,6 +82,8 @@ def add_handlers(app: Application) -> None:
     app.add_handler(CommandHandler("ask", handlers.ask, filters=new_message))
     app.add_handler(CommandHandler("sources", handlers.sources, filters=new_message))
     app.add_handler(CommandHandler("new", handlers.new, filters=new_message))
+    app.add_handler(CommandHandler("follow", handlers.follow, filters=new_message))
+    app.add_handler(CommandHandler("unfollow", handlers.unfollow, filters=new_message))
     app.add_handler(CommandHandler("reindex", handlers.reindex, filters=new_message))
     app.add_handler(CommandHandler("stats", handlers.stats, filters=new_message))
     app.add_handler(CallbackQueryHandler(handlers.sources_button, pattern=r"^src:"))
@@ -99,6 +108,60 @@ async def register_commands(app: Application) -> None:
         log.warning("could not register the command menu: %s", exc)
 
 
+async def on_start(app: Application) -> None:
+    await register_commands(app)
+    start_live(app)
+
+
+def start_live(app: Application) -> None:
+    """The corpus watcher, when `[corpus] watch` is on: new files are answerable without /reindex.
+
+    A plain asyncio task, not app.create_task(): PTB awaits its own tasks at stop, and this
+    one runs until told to stop (in stop_live).
+    """
+    if "live" in app.bot_data:
+        return
+    stop, tasks = asyncio.Event(), []
+    service = handlers.core(app).service
+    if service.config.corpus.watch:
+        tasks.append(asyncio.create_task(service.watch(stop), name="watch"))
+    if service.config.sources:  # they write into the corpus folder; the watcher takes it from there
+        from index.sources import run_sources
+
+        tasks.append(asyncio.create_task(run_sources(service.config, stop), name="sources"))
+    tasks.append(asyncio.create_task(announce(app, stop), name="announce"))
+    app.bot_data["live"] = (stop, tasks)
+
+
+async def announce(app: Application, stop: asyncio.Event) -> None:
+    """New posts to the chats that follow, grouped: at most one message per GAP_S per chat."""
+    chat = handlers.core(app)
+    announcer = Announcer(chat)
+    while not stop.is_set():
+        for (chat_id, thread), posts in announcer.due():
+            if not chat.access.allowed(chat_id, chat_id):  # the allowlist changed since /follow
+                continue
+            lines = announcement(posts)
+            try:
+                await send_blocks(app.bot, chat_id, follow_blocks(lines[:MAX_LISTED], len(lines) - MAX_LISTED
+                                                                  if len(lines) > MAX_LISTED else 0),
+                                  thread_id=thread or None)
+            except TelegramError as exc:  # one chat's failure (blocked, gone) must not stop the others
+                log.warning("could not post new posts to chat %s: %s", chat_id, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), follow.TICK_S)
+
+
+async def stop_live(app: Application) -> None:
+    stop, tasks = app.bot_data.pop("live", (None, []))
+    if stop is not None:
+        stop.set()
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+
+
 def webhook_secret() -> str:
     """The webhook secret is ours alone: we hand it to Telegram and check it on every call."""
     return os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or secrets.token_urlsafe(32)
@@ -110,7 +173,7 @@ async def serve(app: Application, settings: TelegramConfig, secret: str) -> None
     Raises InvalidToken or NetworkError at start-up, as they do.
     """
     async with app:
-        await register_commands(app)
+        await on_start(app)
         if settings.webhook_url:
             await app.updater.start_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port, url_path="telegram",
@@ -122,6 +185,7 @@ async def serve(app: Application, settings: TelegramConfig, secret: str) -> None
         try:
             await asyncio.Event().wait()
         finally:
+            await stop_live(app)
             await app.updater.stop()
             await app.stop()
 

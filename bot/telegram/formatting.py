@@ -92,3 +92,18 @@ def _source_line(c: Citation) -> tuple[str, str]:
         plain += f" · {c.url}"
     return html, plain
 
+
+
+def follow_blocks(posts: list[tuple[str, str, str | None]], more: int = 0) -> list[Block]:
+    """New posts for a following chat: each headline in bold, its first sentence, its link."""
+    blocks = [Block("<b>New in the coverage</b>", "New in the coverage")]
+    for headline, sentence, url in posts:
+        headline = clip(headline, HEADLINE_CHARS)
+        html, plain = f"<b>{escape(headline)}</b>\n{escape(sentence)}", f"{headline}\n{sentence}"
+        if url:
+            html += f' <a href="{escape(url, quote=True)}">link</a>'
+            plain += f" {url}"
+        blocks.append(Block(html, plain))
+    if more:
+        blocks.append(Block(f"…and {more} more.", f"…and {more} more."))
+    return blocks

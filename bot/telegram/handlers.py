@@ -24,6 +24,7 @@ HELP = ("Ask me about the news coverage I hold, in plain words, e.g. “how many
         "Follow-up questions (“what did he say next?”) lean on the last few answers; /new starts afresh.\n"
         "In groups, mention me, reply to one of my messages, or use /ask <question>.\n\n"
         "/ask <question> – ask\n/sources – the quoted passages behind the last answer\n"
+        "/follow – post new posts here as they arrive; /unfollow – stop\n"
         "/new – forget this conversation\n/help – this text")
 ADMIN_HELP = "\n\nAdmins: /reindex – rebuild from the corpus; /stats – what the index holds"
 ASK_USAGE = "Put the question after the command, e.g. /ask how many people were detained?"
@@ -32,6 +33,8 @@ NO_SOURCES = "There is no answer in this conversation yet: ask a question first.
 TOO_OLD = "That answer is too old to show its sources; please ask again."
 ADMINS_ONLY = "Only the bot's admins can use that command."
 THANKS = "Thanks: your feedback is noted."
+FOLLOWING = ("Following: new posts will appear here as they arrive (at most one message a minute). "
+             "/unfollow stops it.")
 BROKEN = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
@@ -180,6 +183,19 @@ async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     core(context).reset(_key(update.effective_message))
     await _say(update, context, "Started afresh: the next question will not lean on earlier answers.")
+
+
+async def follow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Only allowed chats get here: the gate (group -2) has refused the others."""
+    fresh = core(context).follow(_key(update.effective_message))
+    await _say(update, context, FOLLOWING if fresh else "This chat already follows the coverage. "
+               "/unfollow stops it.")
+
+
+async def unfollow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    was = core(context).unfollow(_key(update.effective_message))
+    await _say(update, context, "Stopped: no more new posts here." if was
+               else "This chat does not follow the coverage; /follow starts it.")
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
