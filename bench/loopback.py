@@ -27,12 +27,13 @@ def chroma_server(path: Path, timeout: float = 60.0) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def chroma_server_process(path: Path, timeout: float = 60.0) -> Iterator[tuple[int, subprocess.Popen]]:
-    """chroma_server, with its process too: to kill or freeze it."""
+def chroma_server_process(path: Path, timeout: float = 60.0,
+                          port: int | None = None) -> Iterator[tuple[int, subprocess.Popen]]:
+    """chroma_server, with its process too: to kill or freeze it (or start it again on `port`)."""
     chroma = shutil.which("chroma", path=str(Path(sys.executable).parent))
     if chroma is None:
         raise RuntimeError("the chroma CLI ships with the chromadb package, but is not installed")
-    port = free_port()
+    port = port or free_port()
     proc = subprocess.Popen([chroma, "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + timeout
@@ -48,6 +49,7 @@ def chroma_server_process(path: Path, timeout: float = 60.0) -> Iterator[tuple[i
     try:
         yield port, proc
     finally:
-        proc.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
-        proc.terminate()
-        proc.wait(timeout=60)
+        if proc.poll() is None:  # not already killed by the caller
+            proc.send_signal(signal.SIGCONT)  # a frozen server cannot act on SIGTERM
+            proc.terminate()
+            proc.wait(timeout=60)
