@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 from index import build_index
-from tests.loopback import chroma_server
 from tests.standin import BotApiStandIn
 
 from .common import ROOT, SHARED, memory_mb, read_jsonl, scratch_seed_config, table, write_config, write_json
+from .loopback import chroma_server
 from .scale import scale_config
 
 SEED_QUESTION = "how many detained?"

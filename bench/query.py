@@ -23,9 +23,8 @@ import time
 
 import numpy as np
 
-from tests.loopback import chroma_server
-
 from .common import SHARED, memory_mb, read_jsonl, summary, table, write_config, write_json
+from .loopback import chroma_server
 from .scale import index_model, run_measured, scale_config, size_label
 
 

@@ -79,23 +79,42 @@ async def _guarded(name: str, start: Callable[[], Awaitable[None]]) -> int:
 
 
 class StartFailed(Exception):
-    """A front end could not start: its credentials were refused or its API was unreachable."""
+    """A front end could not start or had to stop: its credentials were refused or its API was unreachable."""
 
 
 async def _telegram(config: Config, engine: Engine, token: str, hook: str) -> None:
     from telegram.error import InvalidToken, NetworkError
 
-    from .telegram.app import build_application, open_chat, serve
+    from .telegram.app import TokenWatch, build_application, open_chat, serve
 
     chat = open_chat(engine, config)
+    # A token revoked while running: PTB only logs it and stops polling, so serve() would wait on,
+    # answering nothing; the log is where it shows, as in the Telegram-alone process.
+    loop, revoked = asyncio.get_running_loop(), asyncio.Event()
+    watch = TokenWatch(lambda: loop.call_soon_threadsafe(revoked.set))
+    logging.getLogger().addHandler(watch)
+    app = build_application(chat, config.telegram, token)
+    serving = asyncio.create_task(serve(app, config.telegram, hook))
+    noticed = asyncio.create_task(revoked.wait())
     try:
-        await serve(build_application(chat, config.telegram, token), config.telegram, hook)
+        await asyncio.wait([serving, noticed], return_when=asyncio.FIRST_COMPLETED)
+        if serving.done():
+            serving.result()  # its start-up error, if any
+        else:
+            serving.cancel()  # stops the updater and the application
+            await asyncio.gather(serving, return_exceptions=True)
+            raise StartFailed(f"the Bot API at {config.telegram.base_url} rejected TELEGRAM_BOT_TOKEN "
+                              "while running (revoked?); check it with @BotFather")
     except InvalidToken:
         raise StartFailed(f"the Bot API at {config.telegram.base_url} rejected TELEGRAM_BOT_TOKEN; "
                           "check it with @BotFather") from None
     except NetworkError as exc:
         raise StartFailed(f"cannot reach the Bot API at {config.telegram.base_url}: {exc}") from None
     finally:
+        for task in (serving, noticed):
+            task.cancel()
+        await asyncio.gather(serving, noticed, return_exceptions=True)
+        logging.getLogger().removeHandler(watch)
         chat.close()
 
 

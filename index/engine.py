@@ -158,7 +158,9 @@ def _check_calibration(path: Path) -> None:
 
 
 def check_question(question: str, limit: int) -> str:
-    question = " ".join((question or "").split())
+    # A lone surrogate (JSON's "\ud800" decodes to one) makes the tokenizer raise TypeError: made U+FFFD.
+    question = (question or "").encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    question = " ".join(question.split())
     if not question:
         raise QuestionError("The question is empty: ask something about the coverage.")
     if len(question) > limit:

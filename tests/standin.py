@@ -23,6 +23,7 @@ TOKEN = "123456:STANDIN-token-do-not-log"
 BOT_ID = 777000
 BOT_USERNAME = "coverage_test_bot"
 MAX_TEXT = 4096
+STALL = 6.0  # seconds: past PTB's default 5 s read timeout
 _TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
          "blockquote", "tg-spoiler", "span", "tg-emoji"}
 _TAG = re.compile(r"<(/?)([a-zA-Z-]+)((?:\s+[a-zA-Z-]+(?:=\"[^\"<>]*\")?)*)\s*>")
@@ -109,7 +110,8 @@ class BotApiStandIn:
 
     # ---- what a test injects ----------------------------------------------
     def fail(self, method: str, kind: str, times: int = 1) -> None:
-        """Answer the next `times` calls of `method` with '429', '500' or 'parse'."""
+        """Answer the next `times` calls of `method` with '429', '500' or 'parse', or 'stall' them past
+        the client's timeout (the call still takes effect, as a slow Telegram's does)."""
         self._faults[method].extend([kind] * times)
 
     def message(self, chat_id: int, user_id: int, text: str | None = None, *, chat_type: str = "private",
@@ -181,7 +183,10 @@ class BotApiStandIn:
         if request.match_info["token"] != self.token:
             return _error(call, 401, "Unauthorized")
         if self._faults[method]:
-            return self._fault(call, self._faults[method].popleft())
+            kind = self._faults[method].popleft()
+            if kind != "stall":
+                return self._fault(call, kind)
+            await asyncio.sleep(STALL)  # past the client's read timeout; then the call takes effect
         handler = getattr(self, "_api_" + method, None)
         if handler is None:
             return _error(call, 400, f"Bad Request: the stand-in does not implement {method}")

@@ -9,7 +9,11 @@ from index import Answer, Citation
 
 from ..text import clip, display_date, split_text
 
-HEADLINE_CHARS = 200  # of a headline or title in a Sources line
+HEADLINE_CHARS = 200  # of a headline, title or source name in a Sources line
+MAX_URL = 1000  # UTF-16 units of an escaped link; a longer one is not shown
+# Escaped, a clipped headline can still be six times longer ('"' -> "&quot;"): three of them and a
+# link must stay well within one message.
+HEADLINE_ESCAPED = 600
 
 MAX_MESSAGE = 4096  # Telegram counts UTF-16 code units: an emoji or a rare CJK character is two
 # A raw piece's escaped text stays under this, leaving room for the tags around it.
@@ -34,9 +38,16 @@ def answer_blocks(answer: Answer) -> list[Block]:
         # A reason that quotes a long question: plain pieces, since italics cannot span messages.
         return [Block(escape(p), p) for p in split_raw(answer.text + reason)]
     blocks = [Block(escape(piece), piece) for piece in split_raw(answer.text)]
-    lines = [_source_line(c) for c in answer.citations]
-    blocks.append(Block("<b>Sources</b>\n" + "\n".join(h for h, _ in lines),
-                        "Sources\n" + "\n".join(p for _, p in lines)))
+    # Eight sources with long titles and links can outgrow one message: the list goes on in
+    # another block, cut between whole lines.
+    sources = Block("<b>Sources</b>", "Sources")
+    for html, plain in map(_source_line, answer.citations):
+        if utf16_len(sources.html) + 1 + utf16_len(html) > PIECE_BUDGET:
+            blocks.append(sources)
+            sources = Block(html, plain)
+        else:
+            sources = Block(sources.html + "\n" + html, sources.plain + "\n" + plain)
+    blocks.append(sources)
     return blocks
 
 
@@ -47,10 +58,13 @@ def passage_blocks(answer: Answer) -> list[Block]:
     blocks = []
     for c in answer.citations:
         html, plain = _source_line(c)
-        pieces = split_raw(c.text)
-        first = pieces[0]
-        blocks.append(Block(f"{html}\n<blockquote>{escape(first)}</blockquote>", f"{plain}\n“{first}”"))
-        blocks += [Block(f"<blockquote>{escape(p)}</blockquote>", f"“{p}”") for p in pieces[1:]]
+        quotes = [Block(f"<blockquote>{escape(p)}</blockquote>", f"“{p}”") for p in split_raw(c.text)]
+        first = quotes[0]
+        if utf16_len(html) + 1 + utf16_len(first.html) <= MAX_MESSAGE:
+            blocks.append(Block(f"{html}\n{first.html}", f"{plain}\n{first.plain}"))
+        else:  # a long source line and a full first piece: not both in one message
+            blocks += [Block(html, plain), first]
+        blocks += quotes[1:]
     return blocks
 
 
@@ -79,15 +93,17 @@ def utf16_len(text: str) -> int:
 
 def _source_line(c: Citation) -> tuple[str, str]:
     """'[1] Headline — Title, 7 Jan 2022 · link' as HTML and as plain text."""
-    name = clip(c.headline or c.title or c.post_id, HEADLINE_CHARS)
-    title = clip(c.title or "", HEADLINE_CHARS)
+    name = _clip_escaped(c.headline or c.title or c.post_id)
+    title = _clip_escaped(c.title or "")
+    source = _clip_escaped(c.source or "")
     html, plain = f"<b>[{c.n}]</b> {escape(name)}", f"[{c.n}] {name}"
     if title and title != name:
         html, plain = html + f" — <i>{escape(title)}</i>", plain + f" — {title}"
-    details = [x for x in (c.source, display_date(c.published)) if x]
+    details = [x for x in (source, display_date(c.published)) if x]
     if details:
         html, plain = html + ", " + escape(", ".join(details)), plain + ", " + ", ".join(details)
-    if c.url:
+    # A link cut short leads nowhere, so a runaway one is left out rather than clipped.
+    if c.url and utf16_len(escape(c.url, quote=True)) <= MAX_URL:
         html += f' · <a href="{escape(c.url, quote=True)}">link</a>'
         plain += f" · {c.url}"
     return html, plain
@@ -107,3 +123,11 @@ def follow_blocks(posts: list[tuple[str, str, str | None]], more: int = 0) -> li
     if more:
         blocks.append(Block(f"…and {more} more.", f"…and {more} more."))
     return blocks
+
+
+def _clip_escaped(text: str) -> str:
+    """clip() to HEADLINE_CHARS, then shorter still while its escaped form is over HEADLINE_ESCAPED."""
+    text = clip(text, HEADLINE_CHARS)
+    while utf16_len(escape(text)) > HEADLINE_ESCAPED:
+        text = clip(text, len(text) - 20)
+    return text
