@@ -27,7 +27,7 @@ from .common import SHARED, read_jsonl, seed_engine
 from .realtimeqa import cache_dir
 
 # Only signals that mean the same on any corpus: no passage rank, no score share.
-FEATURES = ("cosine", "coverage", "typed", "unknown", "rarest", "passage_coverage", "lost_name")
+FEATURES = ("cosine", "coverage", "typed", "unknown", "rarest", "passage_coverage")
 FALSE_ABSTENTION = 0.05
 
 

@@ -66,7 +66,7 @@ def confidence(signals: dict[str, float], weights: dict[str, float] = CONFIDENCE
     if not signals or signals["passage_coverage"] == 0.0 or (
             signals["cosine"] < COSINE_FLOOR and signals["coverage"] < 0.5):
         return 0.0
-    z = bias + sum(w * signals[k] for k, w in weights.items())
+    z = bias + sum(w * signals.get(k, 0.0) for k, w in weights.items())  # older records lack new signals
     return 1.0 / (1.0 + math.exp(-z))
 
 
