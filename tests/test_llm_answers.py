@@ -163,3 +163,19 @@ def test_a_follow_up_is_condensed_by_the_model_and_by_the_rules_when_it_fails(en
     fresh.script(Reply(status=500), Reply(status=500), Reply("The coverage does not say."))
     fallback = engine.answer("and the floods?", history=[first])
     assert fallback.query == contextualize("and the floods?", [first], engine._similarity)
+
+
+def test_the_key_never_reaches_the_bot_log_even_at_debug(engine, fresh) -> None:
+    import io
+
+    from bot.logs import setup_logging
+
+    out = io.StringIO()
+    handler = setup_logging(engine.config.llm.api_key(), stream=out, level=logging.DEBUG)
+    try:
+        fresh.script(Reply(status=401, text=""))
+        engine.answer(TOLL)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        logging.getLogger().setLevel(logging.WARNING)
+    assert "the model was unavailable" in out.getvalue() and KEY not in out.getvalue()

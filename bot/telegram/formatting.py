@@ -34,6 +34,8 @@ def answer_blocks(answer: Answer) -> list[Block]:
         # A reason that quotes a long question: plain pieces, since italics cannot span messages.
         return [Block(escape(p), p) for p in split_raw(answer.text + reason)]
     blocks = [Block(escape(piece), piece) for piece in split_raw(answer.text)]
+    if answer.note:  # e.g. the model was unavailable: one line, in italics
+        blocks.append(Block(f"<i>{escape(answer.note)}</i>", answer.note))
     lines = [_source_line(c) for c in answer.citations]
     blocks.append(Block("<b>Sources</b>\n" + "\n".join(h for h, _ in lines),
                         "Sources\n" + "\n".join(p for _, p in lines)))
