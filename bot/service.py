@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -30,10 +30,13 @@ class CoverageService:
         self._in_flight = 0
         self.last_build: BuildReport | None = None  # the last reindex's report, whoever asked for it
 
-    async def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
+    async def answer(self, question: str, history: Sequence[Answer] = (),
+                     on_token: Callable[[str], None] | None = None) -> Answer:
         self._in_flight += 1
+        streaming = {"on_token": on_token} if on_token is not None else {}
         try:
-            return await self._run(self._answers, self.engine.answer, question, history=tuple(history))
+            return await self._run(self._answers, self.engine.answer, question, history=tuple(history),
+                                   **streaming)
         finally:
             self._in_flight -= 1
 

@@ -179,3 +179,26 @@ def test_the_key_never_reaches_the_bot_log_even_at_debug(engine, fresh) -> None:
         logging.getLogger().removeHandler(handler)
         logging.getLogger().setLevel(logging.WARNING)
     assert "the model was unavailable" in out.getvalue() and KEY not in out.getvalue()
+
+
+def test_the_terminal_prints_the_tokens_then_the_checked_answer(engine, fresh, tmp_path) -> None:
+    import dataclasses
+    import io
+
+    from bot.terminal import chat, open_chat
+    from index.config import StateConfig
+
+    config = dataclasses.replace(engine.config, state=StateConfig(tmp_path / "state.sqlite"))
+    fresh.script(Reply(lambda p: f"The president resigned [{toll(p)}]. Officials said 40 people have died "
+                       f"[{toll(p)}]."))
+    stdout = io.StringIO()
+    core = open_chat(engine, config)
+    try:
+        chat(core, stdin=io.StringIO(TOLL + "\n/quit\n"), stdout=stdout)
+    finally:
+        core.close()
+    out = stdout.getvalue()
+    draft = out.index("The president resigned [")
+    final = out.index("Officials said 40 people have died. [1]")
+    assert draft < final and "The president resigned" not in out[final:]  # dropped by the check
+    assert "Sources:" in out[final:]
