@@ -25,6 +25,7 @@ class Reply:
     cut: bool = False  # stream half the tokens, then drop the connection
     delay: float = 0.0  # seconds before the first byte
     retry_after: str = "0"
+    pace: float = 0.0  # seconds between streamed tokens
 
 
 @dataclass
@@ -54,9 +55,9 @@ class LLMStandIn:
         text = reply.text(prompt) if callable(reply.text) else reply.text
         if not body.get("stream"):
             return web.json_response(_completion(text))
-        return await self._stream(request, text, reply.cut)
+        return await self._stream(request, text, reply.cut, reply.pace)
 
-    async def _stream(self, request: web.Request, text: str, cut: bool) -> web.StreamResponse:
+    async def _stream(self, request: web.Request, text: str, cut: bool, pace: float) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "text/event-stream"})
         await response.prepare(request)
         tokens = re.findall(r"\S+\s*", text) or [""]
@@ -65,6 +66,7 @@ class LLMStandIn:
                 request.transport.close()  # the connection drops mid-answer
                 return response
             await response.write(_event(_chunk({"content": token}, None)))
+            await asyncio.sleep(pace)
         await response.write(_event(_chunk({}, "stop")) + b"data: [DONE]\n\n")
         await response.write_eof()
         return response

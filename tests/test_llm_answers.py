@@ -202,3 +202,25 @@ def test_the_terminal_prints_the_tokens_then_the_checked_answer(engine, fresh, t
     final = out.index("Officials said 40 people have died. [1]")
     assert draft < final and "The president resigned" not in out[final:]  # dropped by the check
     assert "Sources:" in out[final:]
+
+
+async def test_telegram_streams_edits_at_most_once_a_second_then_the_checked_answer(engine, fresh) -> None:
+    from .botharness import BotHarness, button_data, text_of
+
+    fresh.script(Reply(lambda p: f"The president resigned [{toll(p)}]. Officials said 40 people have died "
+                       f"[{toll(p)}].", pace=0.25))
+    async with BotHarness(engine) as tg:
+        [draft] = await tg.ask(1, TOLL)
+        await tg.standin.wait_for(lambda: any(c.params.get("parse_mode") == "HTML"
+                                              for c in tg.standin.sent(1, "editMessageText")), 30)
+        await tg.standin.quiet(1.5)
+        edits, sends = tg.standin.sent(1, "editMessageText"), tg.standin.sent(1)
+    assert len(sends) == 1 and len(edits) >= 2  # one message: drafts edited into the answer
+    times = [draft.at] + [e.at for e in edits]
+    assert all(later - earlier >= 0.95 for earlier, later in zip(times, times[1:]))
+    assert any("The president resigned" in text_of(e) for e in edits[:-1])  # drafts: the raw tokens
+    final = edits[-1]
+    assert [e for e in edits if e.params.get("parse_mode") == "HTML"] == [final]
+    shown = text_of(final)
+    assert "Officials said 40 people have died. [1]" in shown and "president" not in shown
+    assert "\nSources\n[1] " in shown and button_data(final).startswith("src:")
