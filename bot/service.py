@@ -33,7 +33,9 @@ class CoverageService:
     async def answer(self, question: str, history: Sequence[Answer] = (),
                      on_token: Callable[[str], None] | None = None) -> Answer:
         self._in_flight += 1
-        streaming = {"on_token": on_token} if on_token is not None else {}
+        # Only a writing model streams: the extractive engine is called exactly as before.
+        writes = on_token is not None and self.config.answer.backend == "llm"
+        streaming = {"on_token": on_token} if writes else {}
         try:
             return await self._run(self._answers, self.engine.answer, question, history=tuple(history),
                                    **streaming)
