@@ -3,6 +3,10 @@
     python -m bench.eval realtimeqa --split dev|test [--sample N] [--min-confidence X] [--answer KEY=VALUE]
     python -m bench.eval seed
     python -m bench.eval chat [--answer KEY=VALUE]
+    ... --backend llm --llm model=NAME --llm base_url=URL [--llm api_key_env=VAR]
+
+--backend llm answers with the model in [llm] (any OpenAI-compatible endpoint); with seed it
+also prints the time to the first token and the total per answer against the extractive engine.
 
 chat: the chat-style dev set of ../shared/eval/chat over its 61 articles, scored by its README's
 rules, reported for the stories tuned on ("tune") and the stories only scored ("score").
@@ -35,13 +39,24 @@ from index.store import Store
 from . import chat
 from . import realtimeqa as rq
 from .common import SHARED, read_jsonl, seed_engine, table, write_json
+from .llmtime import compare, llm_config
 
 BASELINES = ("bm25", "bm25 + as_of", "dense", "dense + as_of")
 
 
+LLM_OVERRIDES: dict = {}  # --llm settings, for every engine this run builds
+
+
+def _value(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text  # a bare string: model=llama3.1:8b
+
+
 def eval_config(corpus: Path, name: str, answer: dict) -> Config:
     raw: dict = {"corpus": {"path": str(corpus)}, "chroma": {"path": str(rq.cache_dir() / name)},
-                 "answer": answer}
+                 "answer": answer, "llm": dict(LLM_OVERRIDES)}
     return config_from_dict(raw, base_dir=rq.cache_dir())
 
 
@@ -123,8 +138,12 @@ def run_realtimeqa(split: str, sample: int, answer: dict, with_baselines: bool) 
             "rows": rows, "records": records, "removed_records": removed_records}
 
 
-def run_seed() -> dict:
+def run_seed(llm: dict | None = None) -> dict:
     engine = seed_engine()
+    if llm is not None:
+        extractive, engine = engine, Engine(llm_config(engine.config, llm))
+        qa = read_jsonl(SHARED / "eval" / "seed_qa.jsonl")
+        print(compare(extractive, engine, [case["question"] for case in qa]), file=sys.stderr)
     qa = read_jsonl(SHARED / "eval" / "seed_qa.jsonl")
     correct = 0
     for case in qa:
@@ -146,7 +165,8 @@ def run_seed() -> dict:
 
 def run_chat(answer: dict) -> dict:
     config = config_from_dict({"corpus": {"path": str(chat.corpus())},
-                               "chroma": {"path": str(chat.cache_dir() / "chroma")}, "answer": answer},
+                               "chroma": {"path": str(chat.cache_dir() / "chroma")}, "answer": answer,
+                               "llm": dict(LLM_OVERRIDES)},
                               base_dir=chat.cache_dir())
     print(build_index(config, progress=False).summary(), file=sys.stderr)
     engine = Engine(config)
@@ -207,11 +227,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--answer", action="append", default=[], metavar="KEY=VALUE",
                         help="override an [answer] setting, e.g. quote_paragraph_chars=400")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--backend", choices=["extractive", "llm"], default="extractive")
+    parser.add_argument("--llm", action="append", default=[], metavar="KEY=VALUE",
+                        help="an [llm] setting for --backend llm, e.g. model=llama3.1:8b")
     args = parser.parse_args(argv)
+    llm = dict(a.split("=", 1) for a in args.llm) if args.backend == "llm" else None
+    llm = None if llm is None else {k: _value(v) for k, v in llm.items()}
     if args.set == "seed":
-        print(run_seed())
+        print(run_seed(llm))
         return 0
     answer = {key: json.loads(value) for key, value in (a.split("=", 1) for a in args.answer)}
+    if llm is not None:
+        answer["backend"] = "llm"
+        LLM_OVERRIDES.update(llm)
     if args.min_confidence is not None:
         answer["min_confidence"] = args.min_confidence
     if args.set == "chat":

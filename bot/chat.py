@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Hashable, Iterable
+from collections.abc import AsyncIterator, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,8 +99,11 @@ class ChatService:
         self.service.close()
         self.state.close()
 
-    async def ask(self, key: Key, question: str, user: Id | None = None, place: Id | None = None) -> Reply:
-        """Answer one question in its conversation; one question at a time per conversation."""
+    async def ask(self, key: Key, question: str, user: Id | None = None, place: Id | None = None,
+                  on_token: Callable[[str], None] | None = None) -> Reply:
+        """Answer one question in its conversation; one question at a time per conversation.
+
+        on_token gets a writing model's tokens as they come, from a worker thread."""
         if not self.access.allowed(user, place):
             return Refused(tell=self.access.refuse_once(user, place))
         if not question.strip():
@@ -111,7 +114,7 @@ class ChatService:
             history = self.state.history(conversation, time.time() - settings.history_minutes * 60,
                                          settings.history_turns)
             try:
-                answer = await self.service.answer(question, history)
+                answer = await self.service.answer(question, history, on_token)
             except QuestionError as exc:
                 return Invalid(str(exc))
             except CoverageError:

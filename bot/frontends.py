@@ -42,7 +42,7 @@ def run_all(config: Config, tokens: Tokens, names: list[str]) -> int:
     from .telegram.app import webhook_secret
 
     hook = webhook_secret()
-    setup_logging(tokens.telegram, hook, *tokens.slack.all())
+    setup_logging(tokens.telegram, hook, *tokens.slack.all(), config.llm.api_key())
     return asyncio.run(_run_all(config, tokens, hook, names))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,10 +33,15 @@ class CoverageService:
         self._in_flight = 0
         self.last_build: BuildReport | None = None  # the last reindex's report, whoever asked for it
 
-    async def answer(self, question: str, history: Sequence[Answer] = ()) -> Answer:
+    async def answer(self, question: str, history: Sequence[Answer] = (),
+                     on_token: Callable[[str], None] | None = None) -> Answer:
         self._in_flight += 1
+        # Only a writing model streams: the extractive engine is called exactly as before.
+        writes = on_token is not None and self.config.answer.backend == "llm"
+        streaming = {"on_token": on_token} if writes else {}
         try:
-            return await self._run(self._answers, self.engine.answer, question, history=tuple(history))
+            return await self._run(self._answers, self.engine.answer, question, history=tuple(history),
+                                   **streaming)
         finally:
             self._in_flight -= 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from index import Config, Engine, render_text
@@ -41,7 +42,19 @@ async def _chat(core: ChatService, stdin: TextIO, stdout: TextIO) -> None:
             continue
         if not line.strip():
             continue
-        reply = await core.ask(KEY, line)
+        streamed: list[str] = []
+        reply = await core.ask(KEY, line, on_token=_draft(stdout, streamed))
+        if streamed:  # then the checked answer: what the check dropped is gone from it
+            stdout.write("\n\n")
         text = render_text(reply.answer) if isinstance(reply, Answered) else reply.message
         print(text, end="\n\n", file=stdout)
         stdout.flush()
+
+
+def _draft(stdout: TextIO, streamed: list[str]) -> Callable[[str], None]:
+    """A writing model's tokens, printed as they come (from the answering thread)."""
+    def write(token: str) -> None:
+        streamed.append(token)
+        stdout.write(token)
+        stdout.flush()
+    return write

@@ -84,6 +84,31 @@ class AnswerConfig:
     quote_paragraph_chars: int = 450  # a paragraph up to this long is quoted whole; 0: sentences only
     min_confidence: float = 0.31  # below it the bot abstains; see README "Abstention"
     max_question_chars: int = 2000
+    backend: str = "extractive"  # or "llm": the model in [llm] writes, every citation checked
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """An OpenAI-compatible endpoint; the key is read from the variable api_key_env names, never a file."""
+
+    base_url: str = "http://localhost:11434/v1"  # Ollama's; see README "LLM answers"
+    model: str = ""
+    api_key_env: str = "OPENAI_API_KEY"
+    timeout_s: float = 60.0
+    max_retries: int = 1  # a 429 or 5xx is retried this often (after its Retry-After) before falling back
+    max_tokens: int = 300
+    temperature: float = 0.0
+    context_window: int = 4096  # tokens the prompt and the answer share
+    max_passages: int = 6
+    max_concurrent: int = 2  # model calls in flight; more questions wait for a slot
+    history_turns: int = 2  # earlier turns shown to the model
+    min_confidence: float = 0.0  # the model is asked only when the extractive confidence is above this
+    support_words: float = 0.5  # share of a sentence's content words its passage must say ...
+    support_similarity: float = 0.8  # ... or its embedding similarity to a passage sentence
+
+    def api_key(self) -> str:
+        """The key from the environment ("" when unset: local servers take any key)."""
+        return os.environ.get(self.api_key_env, "")
 
 
 @dataclass(frozen=True)
@@ -132,6 +157,7 @@ class Config:
     chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
     answer: AnswerConfig = field(default_factory=AnswerConfig)
+    llm: LLMConfig = field(default_factory=LLMConfig)
     conversation: ConversationConfig = field(default_factory=ConversationConfig)
     state: StateConfig = field(default_factory=StateConfig)
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
@@ -174,7 +200,10 @@ def config_from_dict(raw: dict, base_dir: Path, source: Path | None = None) -> C
             raise ConfigError(f"{where}: [{name}] must be a table")
         cls = typing.get_type_hints(Config)[name]
         sections[name] = _section(cls, name, value, where)
-    return _resolve(Config(source=source, **sections), base_dir)
+    config = Config(source=source, **sections)
+    if config.answer.backend == "llm" and not config.llm.model:
+        raise ConfigError(f"{where}: [answer] backend = \"llm\" needs [llm] model")
+    return _resolve(config, base_dir)
 
 
 def _sources(raw: object, where: object) -> tuple[SourceConfig, ...]:
@@ -236,6 +265,10 @@ def _check_ranges(obj: object, name: str, where: object) -> None:
         raise ConfigError(f"{where}: [chroma] timeout_s must be above 0, got {obj.timeout_s}")
     if isinstance(obj, SlackConfig) and obj.mode not in ("socket", "http"):
         raise ConfigError(f"{where}: [slack] mode must be socket or http, got {obj.mode!r}")
+    if isinstance(obj, AnswerConfig) and obj.backend not in ("extractive", "llm"):
+        raise ConfigError(f"{where}: [answer] backend must be extractive or llm, got {obj.backend!r}")
+    if isinstance(obj, LLMConfig) and (obj.timeout_s <= 0 or obj.max_concurrent < 1 or obj.max_passages < 1):
+        raise ConfigError(f"{where}: [llm] timeout_s, max_concurrent and max_passages must be above 0")
     if isinstance(obj, ChunkingConfig) and obj.chunk_overlap >= obj.chunk_size:
         raise ConfigError(f"{where}: [chunking] chunk_overlap must be below chunk_size")
     shares = ("vector_weight", "recency_floor") if isinstance(obj, RetrievalConfig) else ()

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import QueryBundle
 
 from .answer import CALIBRATED_WITH, SentenceSynthesizer, quoted
+from .answerers.base import CoverageSynthesizer
 from .bm25 import ChunkCorpus
 from .build import BuildReport, NewPost, build_index
 from .config import Config
@@ -30,8 +32,12 @@ from .intents import (
 )
 from .retrieval import DatedQuery, HybridRetrieval, NearDuplicates, RecencyPrior, TopN
 from .schema import NOT_SAID, Answer, Citation, post_ids
+from .sentences import SentenceVectors
 from .store import Stats, Store
 from .terms import Rarity
+
+if TYPE_CHECKING:
+    from .answerers.llm import LLMSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -57,19 +63,33 @@ class Engine:
         corpus = ChunkCorpus.open(self._store, self.config.chroma.keyword_cache)
         rarity = Rarity(corpus.term_counts, len(corpus))
         retrieval = HybridRetrieval(self._store, self.embed_model, corpus, self.config.retrieval)
-        synthesizer = SentenceSynthesizer(self.embed_model, rarity, self.config.answer)
+        synthesizer: CoverageSynthesizer = SentenceSynthesizer(self.embed_model, rarity, self.config.answer)
         cfg = self.config.retrieval
+        top_n = cfg.fused_top_k
+        if self.config.answer.backend == "llm":
+            synthesizer = self._writer(synthesizer)
+            top_n = max(top_n, self.config.llm.max_passages)
         # Built once per loaded index; each question binds its own as-of retriever to it.
         query_engine = RetrieverQueryEngine(
             retriever=retrieval.retriever(None),
             response_synthesizer=synthesizer,
             node_postprocessors=[RecencyPrior(half_life_days=cfg.recency_half_life_days,
                                               floor=cfg.recency_floor),
-                                 NearDuplicates(), TopN(top_n=cfg.fused_top_k)],
+                                 NearDuplicates(), TopN(top_n=top_n)],
         )
         with self._lock:  # swap them together: a question never sees half a reload
             self._retrieval, self._query_engine, self._corpus = retrieval, query_engine, corpus
-            self._digest = Digest(corpus)
+            self._synthesizer, self._digest = synthesizer, Digest(corpus)
+
+    def _writer(self, extractive: SentenceSynthesizer) -> LLMSynthesizer:
+        """The model's synthesizer, gated by and falling back to the extractive one."""
+        from .answerers.checking import CitationChecker
+        from .answerers.llm import LLMSynthesizer, make_llm
+
+        cfg = self.config.llm
+        checker = CitationChecker(SentenceVectors(self.embed_model), extractive._sentences,
+                                  cfg.support_words, cfg.support_similarity)
+        return LLMSynthesizer(make_llm(cfg), extractive, cfg, checker, self.config.retrieval.fused_top_k)
 
     def reload(self) -> None:
         """Re-read the index after a build; answers keep coming from the old one meanwhile."""
@@ -95,19 +115,21 @@ class Engine:
             end = self._new_offset + len(self._new)
             return end, list(self._new[max(0, after - self._new_offset):])
 
-    def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None) -> Answer:
+    def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None,
+               on_token: Callable[[str], None] | None = None) -> Answer:
+        """The answer as of a time (None: now); on_token gets a writing model's tokens as they come."""
         question = check_question(question, self.config.answer.max_question_chars)
         with self._lock:
             retrieval, query_engine, digest = self._retrieval, self._query_engine, self._digest
         intent = intent_of(question)
         if intent is not None:
             return self._digest_answer(question, intent, as_of, retrieval, digest)
-        bundle = self._question(question, history, as_of)
+        bundle = self._question(question, history, as_of, on_token)
         response = query_engine.with_retriever(retrieval.retriever(as_of)).query(bundle)
         return response.synthesis.answer(question, bundle.query_str)
 
-    async def aanswer(self, question: str, history: Sequence[Answer] = (),
-                      as_of: int | None = None) -> Answer:
+    async def aanswer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None,
+                      on_token: Callable[[str], None] | None = None) -> Answer:
         """answer() for an event loop: the CPU-bound parts run in worker threads."""
         question = check_question(question, self.config.answer.max_question_chars)
         with self._lock:
@@ -115,14 +137,18 @@ class Engine:
         intent = intent_of(question)
         if intent is not None:
             return await asyncio.to_thread(self._digest_answer, question, intent, as_of, retrieval, digest)
-        bundle = await asyncio.to_thread(self._question, question, history, as_of)
+        bundle = await asyncio.to_thread(self._question, question, history, as_of, on_token)
         response = await query_engine.with_retriever(retrieval.retriever(as_of)).aquery(bundle)
         return response.synthesis.answer(question, bundle.query_str)
 
-    def _question(self, question: str, history: Sequence[Answer], as_of: int | None) -> DatedQuery:
+    def _question(self, question: str, history: Sequence[Answer], as_of: int | None,
+                  on_token: Callable[[str], None] | None = None) -> DatedQuery:
         """What is searched for: the question standing alone, embedded, with its as-of time."""
-        query = contextualize(question, history, self._similarity)
+        condense = getattr(self._synthesizer, "condense", None)  # a writing model condenses follow-ups
+        condensed = condense(question, history) if history and condense else None  # None: it failed
+        query = condensed or contextualize(question, history, self._similarity)
         return DatedQuery(query, embedding=self.embed_model.get_query_embedding(query), as_of=as_of,
+                          history=tuple(history), on_token=on_token,
                           seen=quoted(history[-1] if history else None))
 
     def _digest_answer(self, question: str, intent: Intent, as_of: int | None,

@@ -21,6 +21,8 @@ def render_text(answer: Answer, width: int = 88) -> str:
     if answer.abstained:
         return f"{answer.text} {answer.reason or ''}".strip()
     lines = [textwrap.fill(answer.text, width), "", "Sources:"]
+    if answer.note:
+        lines[1:1] = ["", f"({answer.note})"]
     for c in answer.citations:
         lines.append(source_line(c))
         if c.url:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +25,14 @@ DAY = 86400.0
 
 @dataclass
 class DatedQuery(QueryBundle):
-    """A question with the time it is asked as of (None: now), which the recency prior reads,
-    and the parts the conversation's last answer quoted, which the picker does not repeat."""
+    """A question with the time it is asked as of (None: now), which the recency prior reads;
+    the parts the conversation's last answer quoted, which the picker does not repeat; and for
+    a writing synthesizer, the conversation so far and where to stream its tokens."""
 
     as_of: int | None = None
     seen: tuple[str, ...] = ()
+    history: Sequence[Any] = ()  # earlier Answers, oldest first
+    on_token: Callable[[str], None] | None = None
 
 
 def as_of_filters(as_of: int) -> MetadataFilters:

@@ -65,10 +65,12 @@ class Answer:
     retrieved: tuple[str, ...] = ()  # post ids in ranked order, for evaluation
     confidence: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)  # the confidence's parts, for calibration
+    note: str | None = None  # one line for the user, e.g. that the model was unavailable
 
     def to_json(self) -> dict[str, Any]:
-        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
-                "citations": [c.to_json() for c in self.citations]}
+        out = {"question": self.question, "answer": self.text, "abstained": self.abstained,
+               "citations": [c.to_json() for c in self.citations]}
+        return {**out, "note": self.note} if self.note else out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Answer:
@@ -78,7 +80,7 @@ class Answer:
 
         citations = tuple(Citation(**{**c, "published": epoch(c["published"])}) for c in data["citations"])
         return cls(question=data["question"], text=data["answer"], abstained=data["abstained"],
-                   citations=citations, reason=data.get("reason"))
+                   citations=citations, reason=data.get("reason"), note=data.get("note"))
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Synthesis:
     retrieved: tuple[str, ...] = ()  # post ids of the passages it was given, in ranked order
     confidence: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
+    note: str | None = None
 
     @classmethod
     def abstain(cls, reason: str, **kwargs: Any) -> Synthesis:
@@ -104,7 +107,7 @@ class Synthesis:
             question=question, text=self.text, abstained=self.abstained,
             citations=tuple(Citation.from_node(i, n) for i, n in enumerate(self.cited, 1)),
             reason=self.reason, query=query, retrieved=self.retrieved,
-            confidence=self.confidence, signals=dict(self.signals),
+            confidence=self.confidence, signals=dict(self.signals), note=self.note,
         )
 
 

@@ -27,6 +27,10 @@ def test_project_config_loads_with_paths_relative_to_it() -> None:
     ("[slack]\nadmins = [12345]\n", "[slack] admins must be a list of string ids"),
     ("[slack]\nmode = 'webhook'\n", "[slack] mode must be socket or http"),
     ("[nonsense]\nx = 1\n", "[nonsense]"),
+    ("[answer]\nbackend = 'gpt'\n", "[answer] backend must be extractive or llm"),
+    ("[answer]\nbackend = 'llm'\n", "needs [llm] model"),
+    ("[llm]\nmodel = 'm'\ntimeout_s = 0\n", "[llm] timeout_s"),
+    ("[llm]\napi_key = 'sk-secret'\n", "unknown key [llm] api_key"),
     ("[corpus\npath = 'x'\n", "not valid TOML"),
 ])
 def test_a_wrong_key_or_value_is_named(tmp_path: Path, text: str, named: str) -> None:
@@ -65,3 +69,16 @@ def test_slack_section_with_string_ids(tmp_path: Path) -> None:
     assert (slack.mode, slack.port, slack.base_url) == ("http", 3100, "http://127.0.0.1:9/api/")
     assert (slack.channels, slack.allowed_users, slack.admins) == (("C01",), ("U01",), ("U02",))
     assert load_config(ROOT / "config.toml").slack.base_url == "https://slack.com/api/"
+
+
+def test_llm_section_reads_its_key_from_the_named_variable(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[answer]\nbackend = 'llm'\n[llm]\nbase_url = 'http://127.0.0.1:9/v1'\n"
+                    "model = 'smol'\napi_key_env = 'MY_LLM_KEY'\nmax_concurrent = 3\n", encoding="utf-8")
+    monkeypatch.setenv("MY_LLM_KEY", "sk-from-env")
+    config = load_config(path)
+    assert config.answer.backend == "llm" and config.llm.model == "smol"
+    assert config.llm.max_concurrent == 3 and config.llm.temperature == 0.0
+    assert config.llm.api_key() == "sk-from-env"
+    monkeypatch.delenv("MY_LLM_KEY")
+    assert config.llm.api_key() == ""

@@ -101,3 +101,22 @@ def test_the_standin_measures_messages_in_utf16_units_as_telegram_does() -> None
         _visible({"text": "😀" * 2049})
     [mention] = _entities("🚨🚨 @coverage_test_bot hi")
     assert (mention["offset"], mention["length"]) == (5, 18)
+
+
+def test_a_note_is_one_escaped_italic_line_before_the_sources() -> None:
+    answer = Answer(question="q", text="It rose [1]", abstained=False, citations=(citation(1, "It rose."),),
+                    note="The model was unavailable <so> this is quoted.")
+    blocks = answer_blocks(answer)
+    assert blocks[1].html == "<i>The model was unavailable &lt;so&gt; this is quoted.</i>"
+    assert blocks[2].html.startswith("<b>Sources</b>")
+    plain = answer_blocks(Answer(question="q", text="It rose [1]", abstained=False,
+                                 citations=(citation(1, "It rose."),)))
+    assert plain == [blocks[0], blocks[2]]
+
+
+def test_the_plain_rendering_shows_the_note() -> None:
+    from index import render_text
+
+    answer = Answer(question="q", text="It rose [1]", abstained=False, citations=(citation(1, "It rose."),),
+                    note="The model was unavailable.")
+    assert render_text(answer).splitlines()[:4] == ["It rose [1]", "", "(The model was unavailable.)", ""]

@@ -217,7 +217,7 @@ def main(config: Config, token: str) -> int:
     sees the failure instead of a process that no longer answers.
     """
     secret = webhook_secret()
-    setup_logging(token, secret)
+    setup_logging(token, secret, config.llm.api_key())
     settings = config.telegram
     chat = open_chat(Engine(config), config)
     app = build_application(chat, settings, token)

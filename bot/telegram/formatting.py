@@ -38,6 +38,8 @@ def answer_blocks(answer: Answer) -> list[Block]:
         # A reason that quotes a long question: plain pieces, since italics cannot span messages.
         return [Block(escape(p), p) for p in split_raw(answer.text + reason)]
     blocks = [Block(escape(piece), piece) for piece in split_raw(answer.text)]
+    if answer.note:  # e.g. the model was unavailable: one line, in italics
+        blocks.append(Block(f"<i>{escape(answer.note)}</i>", answer.note))
     # Eight sources with long titles and links can outgrow one message: the list goes on in
     # another block, cut between whole lines.
     sources = Block("<b>Sources</b>", "Sources")

@@ -16,6 +16,7 @@ from ..chat import REFUSAL, Answered, ChatService, Key, Refused
 from ..text import display_time, status_lines
 from .delivery import send_blocks, typing
 from .formatting import Block, answer_blocks, passage_blocks
+from .streaming import Draft
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,11 @@ def _user_id(update: Update) -> int | None:
 async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
     message = update.effective_message
     chat = core(context)
+    group = message.chat.type != "private"
+    draft = Draft(context.bot, message.chat_id, _thread(message), message.message_id if group else None)
     async with typing(context.bot, message.chat_id, _thread(message), busy=chat.busy):
-        reply = await chat.ask(_key(message), question, _user_id(update), message.chat_id)
+        reply = await chat.ask(_key(message), question, _user_id(update), message.chat_id,
+                               on_token=draft.on_token)
     if not isinstance(reply, Answered):
         if not isinstance(reply, Refused) or reply.tell:
             await _say(update, context, reply.message)
@@ -103,9 +107,7 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
             InlineKeyboardButton("👍", callback_data=f"fb:up:{reply.answer_id}"),
             InlineKeyboardButton("👎", callback_data=f"fb:down:{reply.answer_id}"),
         ]])
-    group = message.chat.type != "private"
-    await send_blocks(context.bot, message.chat_id, answer_blocks(answer), thread_id=_thread(message),
-                      reply_to=message.message_id if group else None, markup=markup)
+    await draft.finish(answer_blocks(answer), markup)
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

