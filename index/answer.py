@@ -70,11 +70,17 @@ def confidence(signals: dict[str, float], weights: dict[str, float] = CONFIDENCE
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def quoted(answer: Answer | None) -> tuple[str, ...]:
-    """The passages' words an answer quoted, one string per [n]-marked part."""
+def quoted(answer: Answer | None, question: str = "") -> tuple[str, ...]:
+    """The parts (one per [n]) an answer quoted that say none of the next question's own words.
+
+    A follow-up wants something the last answer did not say, unless its words are in that
+    answer already ("what did it tell travellers?" after a quote about travellers).
+    """
     if answer is None or answer.abstained:
         return ()
-    return tuple(p.strip() for p in re.split(r"\s*\[\d+\]\s*", answer.text) if p.strip())
+    asked = set(terms(question))
+    parts = (p.strip() for p in re.split(r"\s*\[\d+\]\s*", answer.text) if p.strip())
+    return tuple(p for p in parts if not asked & set(terms(p)))
 
 
 @dataclass
@@ -170,7 +176,7 @@ class SentenceSynthesizer(CoverageSynthesizer):
         rarest = max(known, key=self._rarity.idf) if known else None
         for c, cosine, emb in zip(candidates, s_emb @ q_emb, s_emb):
             said = set(terms(contexts[id(c)]))
-            words = set(content_words(contexts[id(c)])) - named
+            words = set(content_words(contexts[id(c)]))
             soft = {t: max((near[w].get(x, 0.0) for x in words), default=0.0) for t, w in unknown.items()}
             c.embedding, c.cosine = emb, float(cosine)
             c.unknown = len(unknown) / max(1, len(set(q_terms)))
@@ -183,7 +189,9 @@ class SentenceSynthesizer(CoverageSynthesizer):
             c.typed = _typed(kind, c.sentence, question, beside)
             c.novel = novelty(set(terms(c.sentence)), q_set)
             c.lost_name = lost_name
-            c.seen = float(any(c.sentence in part for part in seen))
+            # Only a sentence quoted on its own: one of a paragraph quoted whole may be what
+            # the follow-up asks about ("what did it tell travellers?" after the embassy's).
+            c.seen = float(c.sentence in seen)
             c.score = rank_score(features(c))
         return sorted(candidates, key=lambda c: c.score, reverse=True)
 

@@ -149,7 +149,7 @@ class Engine:
         query = condensed or contextualize(question, history, self._similarity)
         return DatedQuery(query, embedding=self.embed_model.get_query_embedding(query), as_of=as_of,
                           history=tuple(history), on_token=on_token,
-                          seen=quoted(history[-1] if history else None))
+                          seen=quoted(history[-1] if history else None, question))
 
     def _digest_answer(self, question: str, intent: Intent, as_of: int | None,
                        retrieval: HybridRetrieval, digest: Digest) -> Answer:

@@ -107,9 +107,17 @@ async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine
     assert [c.status for c in standin.calls_of("getMe")] == [401]
 
 
-async def test_a_token_revoked_mid_run_stops_the_process_with_code_3(tmp_path, seed_engine, standin):
-    process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url), standin.token,
-                              PYTHONUNBUFFERED="1")
+@pytest.mark.parametrize("watch", [
+    False,
+    # Known bug (issue 16): with the corpus watcher running, the process does not exit after
+    # the token is revoked. Kept here so that the fix shows (xfail, not strict).
+    pytest.param(True, marks=pytest.mark.xfail(reason="the watcher keeps a revoked bot alive")),
+])
+async def test_a_token_revoked_mid_run_stops_the_process_with_code_3(tmp_path, seed_engine, standin, watch):
+    config = write_config(tmp_path, seed_engine, standin.base_url)
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "[chroma]", f"watch = {str(watch).lower()}\n[chroma]", 1), encoding="utf-8")
+    process = await start_bot(config, standin.token, PYTHONUNBUFFERED="1")
     try:
         standin.message(43, 43, QUESTION)
         await standin.wait_for(lambda: standin.sent(43), timeout=120)

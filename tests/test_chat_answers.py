@@ -92,12 +92,12 @@ OUTBREAK = [
 ]
 
 
-def test_a_name_the_coverage_lacks_is_not_matched_by_a_similar_name(tmp_path) -> None:
+def test_a_name_the_coverage_lacks_is_reported_as_a_lost_name(tmp_path) -> None:
     engine = jsonl_engine(tmp_path, OUTBREAK)
-    assert "2,036" in engine.answer("how many flu cases are in italy?").text
-    answer = engine.answer("how many flu cases are in spain?")  # Spain is never named
-    assert answer.signals["lost_name"] == 1.0
-    assert answer.signals["coverage"] < 0.6, answer.signals  # "italy" gives "spain" no credit
+    italy = engine.answer("how many flu cases are in italy?")
+    assert "2,036" in italy.text and italy.signals["lost_name"] == 0.0
+    assert engine.answer("how many flu cases are in spain?").signals["lost_name"] == 1.0  # never named
+    assert engine.answer("how many flu arrests in italy?").signals["lost_name"] == 0.0  # a word, not a name
 
 
 BRIDGE = [

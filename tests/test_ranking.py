@@ -36,3 +36,4 @@ def test_quoted_splits_an_answer_into_its_cited_parts() -> None:
     assert quoted(answer) == ("The union called the strike.", "Talks resume Friday.")
     assert quoted(Answer(question="q", text="The coverage does not say.", abstained=True)) == ()
     assert quoted(None) == ()
+    assert quoted(answer, "when do the talks resume?") == ("The union called the strike.",)
