@@ -78,10 +78,11 @@ def chat_questions(recorder: Recorder) -> list[dict]:
 
 
 def realtimeqa_questions(recorder: Recorder, count: int) -> list[dict]:
-    qs = [q for q in rq.questions("dev") if q.answer_in_context]
-    step = len(rq.questions("dev")) // 400
-    used = {q.id for q in rq.questions("dev")[::step][:400]}  # bench.eval's sample400
-    qs = [q for q in qs if q.id not in used][:: max(1, len(qs) // count)][:count]
+    dev = rq.questions("dev")
+    used = {q.id for q in dev[:: len(dev) // 400][:400]}  # bench.eval's sample400
+    answerable = [q for q in dev if q.answer_in_context]
+    step = max(1, len(answerable) // count)
+    qs = [q for q in answerable if q.id not in used][::step][:count]
     engine = Engine(eval_config(rq.full_corpus(), "chroma-full", {}))
     out = []
     for q in qs:

@@ -7,7 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from llama_index.core.query_engine import RetrieverQueryEngine
@@ -118,10 +118,7 @@ class Engine:
     def answer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None,
                on_token: Callable[[str], None] | None = None) -> Answer:
         """The answer as of a time (None: now); on_token gets a writing model's tokens as they come."""
-        question = check_question(question, self.config.answer.max_question_chars)
-        with self._lock:
-            retrieval, query_engine, digest = self._retrieval, self._query_engine, self._digest
-        intent = intent_of(question)
+        question, intent, (retrieval, query_engine, digest) = self._begin(question)
         if intent is not None:
             return self._digest_answer(question, intent, as_of, retrieval, digest)
         bundle = self._question(question, history, as_of, on_token)
@@ -131,15 +128,19 @@ class Engine:
     async def aanswer(self, question: str, history: Sequence[Answer] = (), as_of: int | None = None,
                       on_token: Callable[[str], None] | None = None) -> Answer:
         """answer() for an event loop: the CPU-bound parts run in worker threads."""
-        question = check_question(question, self.config.answer.max_question_chars)
-        with self._lock:
-            retrieval, query_engine, digest = self._retrieval, self._query_engine, self._digest
-        intent = intent_of(question)
+        question, intent, (retrieval, query_engine, digest) = self._begin(question)
         if intent is not None:
             return await asyncio.to_thread(self._digest_answer, question, intent, as_of, retrieval, digest)
         bundle = await asyncio.to_thread(self._question, question, history, as_of, on_token)
         response = await query_engine.with_retriever(retrieval.retriever(as_of)).aquery(bundle)
         return response.synthesis.answer(question, bundle.query_str)
+
+    def _begin(self, question: str) -> tuple[str, Intent | None, tuple[HybridRetrieval, Any, Digest]]:
+        """The checked question, its intent, and the loaded index's parts (taken together)."""
+        question = check_question(question, self.config.answer.max_question_chars)
+        with self._lock:
+            parts = self._retrieval, self._query_engine, self._digest
+        return question, intent_of(question), parts
 
     def _question(self, question: str, history: Sequence[Answer], as_of: int | None,
                   on_token: Callable[[str], None] | None = None) -> DatedQuery:
