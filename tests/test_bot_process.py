@@ -112,7 +112,7 @@ async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine
 
 
 # With the watcher too: watchfiles' awatch() once left a non-daemon anyio thread that kept the
-# revoked process alive (see index/watch.corpus_changes).
+# revoked process alive (see index/watch.CorpusChanges).
 @pytest.mark.parametrize("watch", [False, True])
 async def test_a_token_revoked_mid_run_stops_the_process_with_code_3(tmp_path, seed_engine, standin, watch):
     config = write_config(tmp_path, seed_engine, standin.base_url)
