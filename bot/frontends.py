@@ -64,7 +64,10 @@ async def _run_all(config: Config, tokens: Tokens, hook: str, names: list[str]) 
         loop.add_signal_handler(sig, stop.set)
     stopping = asyncio.create_task(stop.wait())
     # Until a signal, or until every front end has stopped (each refused its credentials).
-    await asyncio.wait([stopping, asyncio.gather(*tasks)], return_when=asyncio.FIRST_COMPLETED)
+    together = asyncio.gather(*tasks)
+    # Its outcome is the tasks' own, read below; retrieved here so asyncio does not log it as lost.
+    together.add_done_callback(lambda f: f.cancelled() or f.exception())
+    await asyncio.wait([stopping, together], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     for task in tasks:
         task.cancel()

@@ -49,7 +49,8 @@ async def test_both_front_ends_tell_their_followers_of_a_post_the_one_watcher_to
         assert code == 0, log
         assert log.count("watching ") == 1, log  # one watcher for the process
         # One update at the start (catching up) and one per burst of changes: not one per front end.
-        assert log.count("build: ") == log.count("updating the index") + 1, log
+        assert log.count("index.build: build: ") == log.count("updating the index") + 1, log
+        assert "ERROR" not in log, log
         assert log.count("updating the index") >= 1
     finally:
         await telegram.stop()
