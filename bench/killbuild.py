@@ -72,11 +72,24 @@ def snapshot(base: Path) -> str:
     chunks = []
     for _, metas, docs in store.iter_chunks():
         for meta, doc in zip(metas, docs):
-            chunks.append(json.dumps([doc, {k: v for k, v in (meta or {}).items() if k not in VOLATILE}],
-                                     sort_keys=True))
+            chunks.append(json.dumps([doc, _visible(meta or {})], sort_keys=True))
     ledger = sorted(json.dumps([e.article_id, e.hash, e.chunks, e.posts])
                     for e in store.read_ledger().values())
     return hashlib.sha256("\n".join(sorted(chunks) + ["--"] + ledger).encode()).hexdigest()[:16]
+
+
+def _visible(meta: dict) -> dict:
+    """A chunk's metadata as a reader sees it: without VOLATILE keys, nor the hash of its post's
+    document in LlamaIndex's source relationship (an in-place rewrite of a moved post's place
+    cannot recompute it; nothing reads it)."""
+    out = {k: v for k, v in meta.items() if k not in VOLATILE}
+    if isinstance(out.get("_node_content"), str):
+        node = json.loads(out["_node_content"])
+        for related in (node.get("relationships") or {}).values():
+            if isinstance(related, dict):
+                related.pop("hash", None)
+        out["_node_content"] = json.dumps(node, sort_keys=True)
+    return out
 
 
 def place(rows: list[dict], state: str, n: int, swap: int) -> tuple[Path, Path]:

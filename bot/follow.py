@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .chat import ChatService, Key
 
+log = logging.getLogger(__name__)
+
 GAP_S = 60.0  # at most one message a minute per chat: posts arriving meanwhile are grouped
 TICK_S = 1.0  # how often the engine is asked for new posts
 MAX_LISTED = 10  # posts in one message; more are counted, not listed
+Line = tuple[str, str, str | None]  # headline, first sentence, link
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[A-Z0-9“‘\"'(])")
 
 
@@ -59,10 +65,31 @@ class Announcer:
         return out
 
 
-def announcement(posts: Iterable[Any]) -> list[tuple[str, str, str | None]]:
+def announcement(posts: Iterable[Any]) -> list[Line]:
     """(headline, first sentence, link) per post, newest first as a live page lists them."""
     lines = []
     for post in posts:
         headline = post.headline or post.title or "New post"
         lines.append((headline, first_sentence(post.text), post.url))
     return lines
+
+
+async def announce(chat: ChatService, send: Callable[[Key, list[Line], int], Awaitable[object]],
+                   stop: asyncio.Event, allowed: Callable[[Key], bool]) -> None:
+    """New posts to this front end's followers until stop is set: send(key, lines, more) per chat,
+    at most one per GAP_S per chat, at most MAX_LISTED lines (`more` counts the rest).
+
+    allowed(key) is asked at send time: a chat the allowlist dropped since /follow hears nothing.
+    """
+    announcer = Announcer(chat)
+    while not stop.is_set():
+        for key, posts in announcer.due():
+            if not allowed(key):
+                continue
+            lines = announcement(posts)
+            try:
+                await send(key, lines[:MAX_LISTED], max(0, len(lines) - MAX_LISTED))
+            except Exception as exc:  # noqa: BLE001 - one chat's failure (blocked, gone) must not stop the others
+                log.warning("could not post new posts to %s: %s", key, exc)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), TICK_S)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from index import Config, Engine
 
+from . import live
+from .service import CoverageService
 from .slack.secrets import Secrets
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,11 @@ def run_all(config: Config, tokens: Tokens, names: list[str]) -> int:
 
 async def _run_all(config: Config, tokens: Tokens, hook: str, names: list[str]) -> int:
     engine = await asyncio.to_thread(Engine, config)
+    # One watcher (and one set of source fetchers) for the process, not one per front end: the
+    # folder is watched and the engine updated once, and it goes on if one front end stops.
+    # Each front end announces the engine's new posts to its own followers.
+    watcher, done = CoverageService(engine, config), asyncio.Event()
+    watching = live.start(watcher, done)
     runners = {"telegram": lambda: _telegram(config, engine, tokens.telegram, hook),
                "slack": lambda: _slack(config, engine, tokens.slack)}
     tasks = [asyncio.create_task(_guarded(name, runners[name])) for name in names]
@@ -57,11 +64,16 @@ async def _run_all(config: Config, tokens: Tokens, hook: str, names: list[str]) 
         loop.add_signal_handler(sig, stop.set)
     stopping = asyncio.create_task(stop.wait())
     # Until a signal, or until every front end has stopped (each refused its credentials).
-    await asyncio.wait([stopping, asyncio.gather(*tasks)], return_when=asyncio.FIRST_COMPLETED)
+    together = asyncio.gather(*tasks)
+    # Its outcome is the tasks' own, read below; retrieved here so asyncio does not log it as lost.
+    together.add_done_callback(lambda f: f.cancelled() or f.exception())
+    await asyncio.wait([stopping, together], return_when=asyncio.FIRST_COMPLETED)
     stopping.cancel()
     for task in tasks:
         task.cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)
+    await live.finish(done, watching)
+    watcher.close()
     return EXIT_BAD_TOKEN if EXIT_BAD_TOKEN in results else 0
 
 
@@ -94,6 +106,7 @@ async def _telegram(config: Config, engine: Engine, token: str, hook: str) -> No
     watch = TokenWatch(lambda: loop.call_soon_threadsafe(revoked.set))
     logging.getLogger().addHandler(watch)
     app = build_application(chat, config.telegram, token)
+    app.bot_data["watch"] = False  # the process watches the corpus (_run_all); Telegram only announces
     serving = asyncio.create_task(serve(app, config.telegram, hook))
     noticed = asyncio.create_task(revoked.wait())
     try:

@@ -63,10 +63,11 @@ class CoverageService:
             return report
 
     async def watch(self, stop: asyncio.Event | None = None) -> None:
-        """Reindex after every burst of changes in the corpus folder, until stop is set."""
+        """Reindex once at the start (what changed while the bot was down, or an update a kill cut
+        short), then after every burst of changes in the corpus folder, until stop is set."""
         from index.watch import watch_corpus
 
-        await watch_corpus(self.config.corpus.path, self.reindex, stop)
+        await watch_corpus(self.config.corpus.path, self.reindex, stop, catch_up=True)
 
     def close(self) -> None:
         self._answers.shutdown(wait=False, cancel_futures=True)

@@ -212,8 +212,11 @@ class Store:
         """Give these chunks (by id) new values for some metadata keys; None deletes a key.
 
         The flat keys and LlamaIndex's copy of the node (_node_content, which is what
-        retrieval reads back) are rewritten together; the embedding is left as it is.
+        retrieval reads back), with the copy of its post's metadata in its source relationship,
+        are rewritten together; the embedding is left as it is. (That relationship's hash, the
+        post document's digest, stays: it needs the post's whole text, and nothing reads it.)
         """
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo
         from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 
         for part in self._slices(list(changes)):
@@ -221,11 +224,14 @@ class Store:
             ids, metas = [], []
             for chunk_id, meta in zip(found["ids"], found["metadatas"]):
                 node = metadata_dict_to_node(meta)
+                source = node.relationships.get(NodeRelationship.SOURCE)
+                copies = [node.metadata] + ([source.metadata] if isinstance(source, RelatedNodeInfo) else [])
                 for key, value in changes[chunk_id].items():
-                    if value is None:
-                        node.metadata.pop(key, None)
-                    else:
-                        node.metadata[key] = value
+                    for copy in copies:
+                        if value is None:
+                            copy.pop(key, None)
+                        else:
+                            copy[key] = value
                 new = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
                 new.update({k: None for k, v in changes[chunk_id].items() if v is None})
                 ids.append(chunk_id)

@@ -36,11 +36,12 @@ async def start_bot(config: Path, token: str, **env: str) -> asyncio.subprocess.
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
 
 
-async def stop_bot(process: asyncio.subprocess.Process, interrupt: bool = True) -> tuple[int, str]:
-    """SIGINT (as Ctrl-C or a service manager would), or wait for the bot to stop by itself;
-    returns the exit code and everything logged."""
+async def stop_bot(process: asyncio.subprocess.Process, interrupt: bool = True,
+                   sig: int = signal.SIGINT) -> tuple[int, str]:
+    """SIGINT (as Ctrl-C would) or `sig` (SIGTERM, as a service manager would), or wait for the bot
+    to stop by itself; returns the exit code and everything logged."""
     if interrupt and process.returncode is None:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
     _, stderr = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode, stderr.decode("utf-8", "replace")
 
@@ -53,7 +54,10 @@ async def standin():
     await server.stop()
 
 
-async def test_polling_process_registers_commands_answers_and_stops_cleanly(tmp_path, seed_engine, standin):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+async def test_polling_process_registers_commands_answers_and_stops_cleanly(tmp_path, seed_engine, standin,
+                                                                           sig):
+    """With the corpus watcher on (the default): Ctrl-C and SIGTERM both end the process, code 0."""
     process = await start_bot(write_config(tmp_path, seed_engine, standin.base_url), standin.token)
     try:
         await standin.wait_for(lambda: standin.calls_of("setMyCommands"), timeout=120)
@@ -63,9 +67,9 @@ async def test_polling_process_registers_commands_answers_and_stops_cleanly(tmp_
         await standin.wait_for(lambda: standin.sent(41), timeout=60)
         assert "more than 3,000" in standin.sent(41)[0].result["text"]
     finally:
-        code, log = await stop_bot(process)
+        code, log = await asyncio.wait_for(stop_bot(process, sig=sig), 30)  # not a lingering watcher
     assert code == 0, log
-    assert "Application started" in log
+    assert "Application started" in log and "watching" in log
     assert standin.token not in log and standin.token.split(":")[1] not in log
 
 
@@ -107,12 +111,9 @@ async def test_a_rejected_token_stops_with_a_clear_message(tmp_path, seed_engine
     assert [c.status for c in standin.calls_of("getMe")] == [401]
 
 
-@pytest.mark.parametrize("watch", [
-    False,
-    # Known bug (issue 16): with the corpus watcher running, the process does not exit after
-    # the token is revoked. Kept here so that the fix shows (xfail, not strict).
-    pytest.param(True, marks=pytest.mark.xfail(reason="the watcher keeps a revoked bot alive")),
-])
+# With the watcher too: watchfiles' awatch() once left a non-daemon anyio thread that kept the
+# revoked process alive (see index/watch.CorpusChanges).
+@pytest.mark.parametrize("watch", [False, True])
 async def test_a_token_revoked_mid_run_stops_the_process_with_code_3(tmp_path, seed_engine, standin, watch):
     config = write_config(tmp_path, seed_engine, standin.base_url)
     config.write_text(config.read_text(encoding="utf-8").replace(

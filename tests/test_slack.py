@@ -287,7 +287,7 @@ def test_the_manifest_asks_for_what_the_listeners_need():
 
     manifest = yaml.safe_load((ROOT / "bot" / "slack" / "manifest.yaml").read_text(encoding="utf-8"))
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
-    assert commands == {"/ask", "/coverage"}
+    assert commands == {"/ask", "/coverage", "/follow", "/unfollow"}
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
     assert {"app_mention", "app_home_opened", "message.channels", "message.im"} <= events
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])

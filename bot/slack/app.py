@@ -20,6 +20,8 @@ from index import Config, Engine
 from index.config import SlackConfig
 
 from ..chat import ChatService
+from ..live import finish
+from .follow import announce
 from .handlers import register
 from .secrets import Secrets
 
@@ -95,9 +97,14 @@ async def serve(app: AsyncApp, settings: SlackConfig, secrets: Secrets) -> None:
 
 
 async def run(config: Config, secrets: Secrets, engine: Engine | None = None) -> None:
-    """The Slack front end over `engine` (a new one if None) until cancelled; raises StartError."""
+    """The Slack front end over `engine` (a new one if None) until cancelled; raises StartError.
+
+    It announces new posts to its followers; the corpus is watched by the process (bot.live)."""
     chat = open_chat(engine or Engine(config), config)
+    app, stop = build_app(chat, config.slack, secrets), asyncio.Event()
+    announcing = asyncio.create_task(announce(app.client, chat, config.slack, stop), name="slack announce")
     try:
-        await serve(build_app(chat, config.slack, secrets), config.slack, secrets)
+        await serve(app, config.slack, secrets)
     finally:
+        await finish(stop, [announcing])
         chat.close()

@@ -116,6 +116,7 @@ def home_view(stats: Stats, admin: bool) -> dict[str, Any]:
     how = ("*How to ask*\n• In a channel: mention me with your question; I answer in a thread, "
            "and you can follow up there without mentioning me.\n• Here in a DM: just type the question.\n"
            "• Anywhere: `/ask <question>` answers only you, with a button to share it.\n"
+           "• `/follow` posts new posts in that channel as they arrive; `/unfollow` stops it.\n"
            "I answer only from the coverage, with numbered sources; when it does not say, I tell you. "
            "*Show passages* quotes the sources; 👍 / 👎 tell the team how I did.")
     blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": "News coverage Q&A"}},

@@ -1,4 +1,4 @@
-"""The Slack listeners: mentions, thread follow-ups, DMs, /ask, /coverage, buttons and the App Home."""
+"""The Slack listeners: mentions, thread follow-ups, DMs, /ask, /coverage, /follow, buttons, the App Home."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from .blocks import (
     sections,
 )
 from .commands import coverage_command
+from .follow import on_follow, on_unfollow
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def register(app: AsyncApp, chat: ChatService, settings: SlackConfig) -> None:
     app.event("app_home_opened")(on_home)
     app.command("/ask")(on_ask)
     app.command("/coverage")(coverage_command)
+    app.command("/follow")(on_follow)
+    app.command("/unfollow")(on_unfollow)
     app.action("passages")(on_passages)
     app.action(re.compile(r"^feedback_(up|down)$"))(on_feedback)
     app.action("share")(on_share)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import functools
 import logging
 import os
 import secrets
@@ -24,9 +24,9 @@ from telegram.ext import (
 
 from index import Config, Engine, TelegramConfig
 
-from .. import follow
-from ..chat import ChatService
-from ..follow import MAX_LISTED, Announcer, announcement
+from .. import follow, live
+from ..chat import ChatService, Key
+from ..follow import Line
 from ..logs import setup_logging
 from . import handlers
 from .delivery import ChatOrderedProcessor, RetryingRateLimiter, send_blocks
@@ -110,56 +110,34 @@ async def register_commands(app: Application) -> None:
 
 async def on_start(app: Application) -> None:
     await register_commands(app)
-    start_live(app)
+    start_live(app, watch=app.bot_data.get("watch", True))
 
 
-def start_live(app: Application) -> None:
-    """The corpus watcher, when `[corpus] watch` is on: new files are answerable without /reindex.
+def start_live(app: Application, watch: bool = True) -> None:
+    """The announcer for /follow, and with watch the process's corpus watcher and sources (bot.live):
+    new files are answerable without /reindex. watch=False where the process runs them already.
 
-    A plain asyncio task, not app.create_task(): PTB awaits its own tasks at stop, and this
-    one runs until told to stop (in stop_live).
+    Plain asyncio tasks, not app.create_task(): PTB awaits its own tasks at stop, and these
+    run until told to stop (in stop_live).
     """
     if "live" in app.bot_data:
         return
-    stop, tasks = asyncio.Event(), []
-    service = handlers.core(app).service
-    if service.config.corpus.watch:
-        tasks.append(asyncio.create_task(service.watch(stop), name="watch"))
-    if service.config.sources:  # they write into the corpus folder; the watcher takes it from there
-        from index.sources import run_sources
-
-        tasks.append(asyncio.create_task(run_sources(service.config, stop), name="sources"))
-    tasks.append(asyncio.create_task(announce(app, stop), name="announce"))
+    stop = asyncio.Event()
+    chat = handlers.core(app)
+    tasks = live.start(chat.service, stop) if watch else []
+    tasks.append(asyncio.create_task(follow.announce(chat, functools.partial(_send_news, app), stop,
+                                                     lambda key: chat.access.allowed(key[0], key[0])),
+                                     name="announce"))
     app.bot_data["live"] = (stop, tasks)
 
 
-async def announce(app: Application, stop: asyncio.Event) -> None:
-    """New posts to the chats that follow, grouped: at most one message per GAP_S per chat."""
-    chat = handlers.core(app)
-    announcer = Announcer(chat)
-    while not stop.is_set():
-        for (chat_id, thread), posts in announcer.due():
-            if not chat.access.allowed(chat_id, chat_id):  # the allowlist changed since /follow
-                continue
-            lines = announcement(posts)
-            try:
-                await send_blocks(app.bot, chat_id, follow_blocks(lines[:MAX_LISTED], len(lines) - MAX_LISTED
-                                                                  if len(lines) > MAX_LISTED else 0),
-                                  thread_id=thread or None)
-            except TelegramError as exc:  # one chat's failure (blocked, gone) must not stop the others
-                log.warning("could not post new posts to chat %s: %s", chat_id, exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), follow.TICK_S)
+async def _send_news(app: Application, key: Key, lines: list[Line], more: int) -> None:
+    chat_id, thread = key
+    await send_blocks(app.bot, chat_id, follow_blocks(lines, more), thread_id=thread or None)
 
 
 async def stop_live(app: Application) -> None:
-    stop, tasks = app.bot_data.pop("live", (None, []))
-    if stop is not None:
-        stop.set()
-    for task in tasks:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+    await live.finish(*app.bot_data.pop("live", (None, [])))
 
 
 def webhook_secret() -> str:
