@@ -76,10 +76,13 @@ def background_index(articles: int) -> tuple[Path, float | None]:
     folder = CACHE / f"{articles}-{digest.hexdigest()[:16]}"
     if (folder / "complete").is_file():
         return folder, None
-    shutil.rmtree(folder, ignore_errors=True)  # a build that was stopped: start it again
-    (folder / "corpus").mkdir(parents=True)
-    shutil.copy(SEED, folder / "corpus" / SEED.name)
-    (folder / "corpus" / "background.jsonl").write_text("".join(lines), encoding="utf-8")
+    # A build that was stopped goes on where it stopped: its ledger says what is embedded already.
+    corpus = folder / "corpus"
+    corpus.mkdir(parents=True, exist_ok=True)
+    for name, text in ((SEED.name, SEED.read_text(encoding="utf-8")), ("background.jsonl", "".join(lines))):
+        if not (corpus / name).is_file():  # written whole or not at all, so that a stop leaves no half file
+            (corpus / f".{name}.tmp").write_text(text, encoding="utf-8")
+            (corpus / f".{name}.tmp").rename(corpus / name)
     started = time.perf_counter()
     build_index(bench_config(folder), progress=True)  # minutes: the bar shows it moves
     seconds = time.perf_counter() - started
