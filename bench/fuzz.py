@@ -1,6 +1,6 @@
 """The long fuzz: random messages through Engine.answer and the Telegram formatting; crashes counted.
 
-    python -m bench.fuzz [--messages 10000] [--seed 0] [--minutes 0]
+    python -m bench.fuzz [--messages 10000] [--seed 0] [--minutes 0] [--threads 1]
 
 Messages are drawn as tests/test_fuzz_engine.py draws them (random unicode with lone surrogates,
 words of the seed coverage, known phrasings, lengths around the 2,000-character limit), a third of
@@ -8,6 +8,10 @@ them as follow-ups to the message before. Each is answered by the engine over th
 the answer and its Sources reply are packed into Telegram messages. A crash is any exception but a
 CoverageError (the engine's refusals, which say what to do), or a message Telegram would refuse
 (strict HTML with only Telegram's tags, at most 4,096 UTF-16 units), or an [n] without its source.
+
+Nine tenths of the time is the query embedding (a cProfile of one minute: 54 of 60 s in the model's
+forward pass; hypothesis's drawing under 1 s, the packing checks under 0.1 s). On 2 shared cores torch's
+default two threads wait on each other: one thread embeds a short question in 14 ms, two in 500 ms.
 """
 
 from __future__ import annotations
@@ -64,12 +68,13 @@ class OutOfTime(Exception):
     """The time budget is spent: stop drawing messages."""
 
 
-def run(engine: Engine, count: int, rng_seed: int, minutes: float = 0.0) -> dict:
+def run(engine: Engine, count: int, rng_seed: int, minutes: float = 0.0, every: int = 500) -> dict:
     limit = engine.config.answer.max_question_chars
     deadline = time.monotonic() + minutes * 60 if minutes else float("inf")
     tally = {"messages": 0, "refused": 0, "abstained": 0, "answered": 0, "crashes": 0}
     crashes: list[dict] = []
     previous: list[Answer] = []
+    started = time.monotonic()
 
     @seed(rng_seed)
     @settings(max_examples=count, deadline=None, database=None, phases=[Phase.generate],
@@ -79,6 +84,9 @@ def run(engine: Engine, count: int, rng_seed: int, minutes: float = 0.0) -> dict
         if time.monotonic() > deadline:
             raise OutOfTime
         tally["messages"] += 1
+        if tally["messages"] % every == 0:  # a long run shows it is alive, and its rate
+            print(f"{tally['messages']} messages, {tally['crashes']} crashes, "
+                  f"{time.monotonic() - started:.0f} s", flush=True)
         history = tuple(previous[-1:]) if follow == 0 else ()
         try:
             answer = check(engine, question, history)
@@ -94,7 +102,6 @@ def run(engine: Engine, count: int, rng_seed: int, minutes: float = 0.0) -> dict
             tally["abstained" if answer.abstained else "answered"] += 1
             previous[:] = [answer]
 
-    started = time.monotonic()
     try:
         one()
     except OutOfTime:
@@ -109,7 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--minutes", type=float, default=0.0, help="stop drawing after this long (0: never)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch threads for the embedding (0: torch's default)")
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     result = run(seed_engine(), args.messages, args.seed, args.minutes)
     print(table(["messages fuzzed", "refused (CoverageError)", "abstained", "answered", "crashes",
                  "minutes", "messages/s"],

@@ -23,6 +23,7 @@ import yaml
 
 from .errors import CorpusError
 from .frontmatter import front_matter as _front_matter
+from .html import parse_page
 from .posts import Block, is_boilerplate, split_posts, strip_site_suffix
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ EARLIEST = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp())
 FUTURE_SLACK = 2 * 86400
 # Part of every file stamp: bump it when the loader reads files differently, so that the
 # next build reads every file once more (and re-embeds only the articles that changed).
-LOADER_VERSION = "2"  # 2: publish times range-checked
+LOADER_VERSION = "3"  # 2: publish times range-checked; 3: HTML by trafilatura
 
 
 @dataclass(frozen=True)
@@ -248,41 +249,8 @@ def _markdown_block(line: str) -> Block:
 
 
 def _parse_html(text: str, rel: str) -> Article:
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(text, "html.parser")
-
-    def meta(*names: str) -> str | None:
-        for name in names:
-            tag = soup.find("meta", attrs={"property": name}) or soup.find("meta", attrs={"name": name})
-            if tag and tag.get("content", "").strip():
-                return tag["content"].strip()
-        return None
-
-    canonical = soup.find("link", rel="canonical")
-    time_tag = soup.find("time", datetime=True)
-    info = {
-        "source": meta("og:site_name"),
-        "url": meta("og:url") or (canonical.get("href") if canonical else None),
-        "published": meta("article:published_time", "date", "pubdate")
-        or (time_tag["datetime"] if time_tag else None),
-    }
-    h1 = soup.find("h1")
-    title = meta("og:title") or (soup.title.get_text(" ", strip=True) if soup.title else None)
-    title = title or (h1.get_text(" ", strip=True) if h1 else None)
-    for tag in soup(["script", "style", "noscript", "nav", "header", "footer", "aside",
-                     "form", "iframe", "button", "svg", "template"]):
-        tag.decompose()
-    root = soup.find("article") or soup.find("main") or soup.body or soup
-    blocks = []
-    for el in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "figcaption", "blockquote"]):
-        if el.find_parent(["p", "li", "figcaption", "blockquote"]):
-            continue  # its text is part of the enclosing block
-        words = el.get_text(" ", strip=True)
-        if not words or (el.name == "h1" and title and strip_site_suffix(title) == words):
-            continue
-        blocks.append(Block(words, heading=el.name in ("h1", "h2", "h3", "h4")))
-    return _article(rel, rel, info, title, blocks)
+    page = parse_page(text)  # trafilatura's main text; index/html.py says when it is not used
+    return _article(rel, rel, page.meta, page.title, page.blocks)
 
 
 def _parse_jsonl(path: Path, rel: str, limits: Limits, problems: list[str]) -> Iterator[Article]:
