@@ -11,6 +11,8 @@ import pytest
 
 from index.config import Config, config_from_dict
 
+from .standin import BotApiStandIn
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEED = ROOT / "corpus" / "kazakhstan-live-updates.txt"
@@ -53,6 +55,15 @@ def jsonl_engine(base: Path, articles: list[dict], **sections: dict):
     config = make_config(base, write_jsonl(base / "corpus", articles), **sections)
     build_index(config, progress=False)
     return Engine(config)
+
+
+@pytest.fixture
+async def standin():
+    """The Telegram Bot API stand-in on 127.0.0.1 (tests that need another stand-in shadow it)."""
+    server = BotApiStandIn()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import pytest
 
 from .conftest import ROOT
 from .loopback import free_port
-from .standin import BotApiStandIn
 
 QUESTION = "how many detained?"
 
@@ -44,14 +43,6 @@ async def stop_bot(process: asyncio.subprocess.Process, interrupt: bool = True,
         process.send_signal(sig)
     _, stderr = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode, stderr.decode("utf-8", "replace")
-
-
-@pytest.fixture
-async def standin():
-    server = BotApiStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])

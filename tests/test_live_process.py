@@ -8,8 +8,6 @@ import signal
 import sys
 from pathlib import Path
 
-import pytest
-
 from bench.killbuild import snapshot
 
 from .botharness import text_of
@@ -21,14 +19,6 @@ from .test_frontends_revoked import read_until
 
 CHAT = 61
 NEWS = "New in the coverage"
-
-
-@pytest.fixture
-async def standin():
-    server = BotApiStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def built(base: Path, telegram_url: str = "http://127.0.0.1:9/bot", extra: str = "") -> Path:
