@@ -224,3 +224,43 @@ async def test_telegram_streams_edits_at_most_once_a_second_then_the_checked_ans
     shown = text_of(final)
     assert "Officials said 40 people have died. [1]" in shown and "president" not in shown
     assert "\nSources\n[1] " in shown and button_data(final).startswith("src:")
+
+
+async def test_slack_streams_updates_at_most_once_a_second_then_the_checked_answer(engine, fresh) -> None:
+    from .slackharness import SlackHarness, buttons, shown
+    from .test_slack import CHANNEL, mention
+
+    fresh.script(Reply(lambda p: f"The president resigned [{toll(p)}]. Officials said 40 people have died "
+                       f"[{toll(p)}].", pace=0.25))
+    async with SlackHarness(engine) as slack:
+        event = mention(slack, TOLL)
+        await slack.event(event)
+        await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"), 30)
+        await slack.standin.quiet(1.5)
+        [message] = slack.standin.posted(CHANNEL)  # one message: the draft, updated into the answer
+        posts, updates = slack.standin.called("chat.postMessage"), slack.standin.called("chat.update")
+        kept = slack.chat.sources((CHANNEL, event["ts"])).text
+    assert len(posts) == 1 and len(updates) >= 2 and message["thread_ts"] == event["ts"]
+    times = [c.at for c in posts + updates]
+    assert all(later - earlier >= 0.95 for earlier, later in zip(times, times[1:]))
+    assert any("The president resigned" in shown(c.params) for c in updates[:-1])  # drafts: raw tokens
+    final = shown(updates[-1].params)
+    assert final == shown(message)
+    assert "Officials said 40 people have died. [1]" in final and "president" not in final
+    assert "*Sources*" in final and set(buttons(message)) == {"Show passages", "👍", "👎"}
+    assert kept == "Officials said 40 people have died. [1]"  # the answer follow-ups build on
+
+
+async def test_slack_shows_that_the_model_was_unavailable(engine, fresh) -> None:
+    from .slackharness import SlackHarness, shown
+    from .test_slack import CHANNEL, mention
+
+    fresh.script(Reply(status=500), Reply(status=500))
+    async with SlackHarness(engine) as slack:
+        await slack.event(mention(slack, TOLL))
+        await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"), 30)
+        await slack.standin.quiet(0.5)
+        [message] = slack.standin.posted(CHANNEL)
+        assert not slack.standin.called("chat.update")
+    text = shown(message)
+    assert "40 people" in text and f"_{UNAVAILABLE}_" in text and UNAVAILABLE in message["text"]
