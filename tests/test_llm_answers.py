@@ -135,6 +135,20 @@ def test_faults_give_the_extractive_answer_with_a_note(engine, fresh, reply, cap
     assert "the model was unavailable" in caplog.text and KEY not in caplog.text
 
 
+def test_an_endpoint_without_a_tokenizer_gets_a_labelled_estimate_logged_once(fresh, caplog) -> None:
+    from llama_index.core.base.llms.types import ChatMessage
+
+    from index.answerers.tokens import PromptCounter
+    from index.config import LLMConfig
+
+    counter = PromptCounter(LLMConfig(base_url=fresh.base_url), lambda text: len(text.split()))
+    messages = [ChatMessage(role="user", content="one two three four")]
+    with caplog.at_level(logging.INFO, logger="index.answerers.tokens"):
+        counts = [counter(messages), counter(messages)]
+    assert counts == [int((4 + 4) * 1.25)] * 2 and counter.exact is False and counter.window(4096) == 4096
+    assert caplog.text.count("prompt tokens are an ESTIMATE") == 1 and "HTTP 404" in caplog.text
+
+
 def test_a_429_is_retried_then_answered(engine, fresh) -> None:
     fresh.script(Reply(status=429), cite("Flood toll rises again", "Officials said 40 people have died."))
     answer = engine.answer(TOLL)
