@@ -109,6 +109,13 @@ def test_a_wrong_number_is_unsupported_even_when_the_words_match(engine, fresh) 
     assert "45" not in answer.text and extractive_text in answer.text  # the extractive answer
 
 
+def test_a_name_the_passage_lacks_is_unsupported_even_when_the_words_match(engine, fresh) -> None:
+    fresh.script(Reply(lambda p: f"Officials in Carrow said 40 people have died in the floods [{toll(p)}]. "
+                       f"Officials said 40 people have died in the floods [{toll(p)}]."))
+    answer = engine.answer(TOLL)
+    assert answer.text == "Officials said 40 people have died in the floods. [1]"
+
+
 def test_the_model_abstaining_is_an_abstention(engine, fresh) -> None:
     fresh.script(Reply("The coverage does not say."))
     answer = engine.answer(TOLL)
