@@ -285,3 +285,17 @@ async def test_slack_shows_that_the_model_was_unavailable(engine, fresh) -> None
         assert not slack.standin.called("chat.update")
     text = shown(message)
     assert "40 people" in text and f"_{UNAVAILABLE}_" in text and UNAVAILABLE in message["text"]
+
+
+async def test_slack_posts_the_answer_anew_when_its_draft_is_gone(engine, fresh) -> None:
+    from .slackharness import SlackHarness, shown
+    from .test_slack import CHANNEL, mention
+
+    fresh.script(Reply(lambda p: f"Officials said 40 people have died [{toll(p)}].", pace=0.5))
+    async with SlackHarness(engine) as slack:
+        await slack.event(mention(slack, TOLL))
+        await slack.standin.wait_for(lambda: slack.standin.posted(CHANNEL), 30)
+        slack.standin.messages.clear()  # someone deleted the draft
+        await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"), 30)
+        [message] = slack.standin.posted(CHANNEL)
+    assert "Officials said 40 people have died. [1]" in shown(message) and "*Sources*" in shown(message)

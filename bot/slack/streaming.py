@@ -45,5 +45,9 @@ class SlackDraft:
         """The final message into the draft, if one was posted; False means post it as usual."""
         if not await self._draft.finish() or self._ts is None:
             return False
-        await self._client.chat_update(channel=self._channel, ts=self._ts, text=text, blocks=blocks)
+        try:
+            await self._client.chat_update(channel=self._channel, ts=self._ts, text=text, blocks=blocks)
+        except SlackApiError as exc:  # e.g. the draft was deleted meanwhile: post the answer anew
+            log.info("cannot turn the draft into the answer (%s): posting it", exc.response.get("error"))
+            return False
         return True
