@@ -2,11 +2,13 @@
 
     python -m bench.eval realtimeqa --split dev|test [--sample N] [--min-confidence X] [--answer KEY=VALUE]
     python -m bench.eval seed
-    python -m bench.eval chat [--answer KEY=VALUE]
-    ... --backend llm --llm model=NAME --llm base_url=URL [--llm api_key_env=VAR]
+    python -m bench.eval chat [--sample N] [--answer KEY=VALUE]
+    ... --backend llm --llm model=NAME --llm base_url=URL [--llm api_key_env=VAR] [--times-only]
 
---backend llm answers with the model in [llm] (any OpenAI-compatible endpoint); with seed it
-also prints the time to the first token and the total per answer against the extractive engine.
+--backend llm answers with the model in [llm] (any OpenAI-compatible endpoint); it also prints
+the time to the first token and the total per answer against the extractive engine, on the same
+questions in the same run (--times-only: that table alone). `python -m bench.llamacpp` serves
+SmolLM2-135M locally for it (plumbing only: that model cannot answer news questions).
 
 chat: the chat-style dev set of ../shared/eval/chat over its 61 articles, scored by its README's
 rules, reported for the stories tuned on ("tune") and the stories only scored ("score").
@@ -20,6 +22,7 @@ VectorStoreIndex retriever), each with and without the as-of filter. Indexes are
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import sys
@@ -116,13 +119,31 @@ def removed_index(name: str, qs: list[rq.Question], full: Config, answer: dict) 
     return config
 
 
-def run_realtimeqa(split: str, sample: int, answer: dict, with_baselines: bool) -> dict:
-    qs = rq.questions(split)
-    if sample and sample < len(qs):
-        qs = qs[:: len(qs) // sample][:sample]  # spread over the whole period
+def spread(items: list, sample: int) -> list:
+    """`sample` of the items, spread over the whole list (all of them when sample is 0)."""
+    return items[:: len(items) // sample][:sample] if 0 < sample < len(items) else items
+
+
+def times(config: Config, engine: Engine, questions: list[tuple[str, int | None]]) -> str | None:
+    """With the LLM backend, its times against the extractive engine's over the same index."""
+    if config.answer.backend != "llm":
+        return None
+    extractive = Engine(dataclasses.replace(config, answer=dataclasses.replace(config.answer,
+                                                                               backend="extractive")))
+    table_ = compare(extractive, engine, questions)
+    print(table_, file=sys.stderr)
+    return table_
+
+
+def run_realtimeqa(split: str, sample: int, answer: dict, with_baselines: bool,
+                   times_only: bool = False) -> dict:
+    qs = spread(rq.questions(split), sample)
     full = eval_config(rq.full_corpus(), "chroma-full", answer)
     print(build_index(full, progress=True).summary(), file=sys.stderr)
     engine = Engine(full)
+    timing = times(full, engine, [(q.question, q.as_of) for q in qs])
+    if times_only:
+        return {"split": split, "questions": len(qs), "times": timing}
     records: list[dict] = []
     rows = {"engine": ask_all(engine, qs, records).row()}
     name = split + (f"-sample{len(qs)}" if sample else "")
@@ -134,7 +155,7 @@ def run_realtimeqa(split: str, sample: int, answer: dict, with_baselines: bool) 
     if with_baselines:
         rows.update({name: t.row() for name, t in baselines(engine, qs).items()})
     return {"split": split, "questions": len(qs), "min_confidence": engine.config.answer.min_confidence,
-            "answer_overrides": answer,
+            "answer_overrides": answer, "times": timing,
             "rows": rows, "records": records, "removed_records": removed_records}
 
 
@@ -163,16 +184,20 @@ def run_seed(llm: dict | None = None) -> dict:
     return {"seed questions": f"{correct}/{len(qa)}", "seed follow-ups": f"{right}/{len(followups)}"}
 
 
-def run_chat(answer: dict) -> dict:
+def run_chat(answer: dict, sample: int = 0, times_only: bool = False) -> dict:
     config = config_from_dict({"corpus": {"path": str(chat.corpus())},
                                "chroma": {"path": str(chat.cache_dir() / "chroma")}, "answer": answer,
                                "llm": dict(LLM_OVERRIDES)},
                               base_dir=chat.cache_dir())
     print(build_index(config, progress=False).summary(), file=sys.stderr)
     engine = Engine(config)
+    picked = spread(chat.cases(), sample)
+    timing = times(config, engine, [(case.turns[0]["question"], case.as_of) for case in picked])
+    if times_only:
+        return {"questions": len(picked), "times": timing}
     tallies: dict[str, chat.Tally] = {}
     records = []
-    for case in chat.cases():
+    for case in picked:
         answers: list = []
         seconds = []
         for turn in case.turns:
@@ -187,7 +212,7 @@ def run_chat(answer: dict) -> dict:
                                                    "query": a.query, "reason": a.reason}
                                     for a in answers]})
     return {"rows": {k: t.row() for k, t in tallies.items()}, "records": records,
-            "answer_overrides": answer}
+            "answer_overrides": answer, "times": timing}
 
 
 CHAT_COLUMNS = ["questions", "correct", "answerable correct", "false abstention",
@@ -217,6 +242,17 @@ def report(result: dict) -> str:
     return head + table(["system"] + columns, rows)
 
 
+def print_chat(result: dict, times_only: bool) -> None:
+    if times_only:
+        print(f"chat dev set, {result['questions']} questions spread over it\n\n{result['times']}")
+        return
+    print(chat_report(result))
+    # Per-question records hold the answers' passages (third-party text): they stay in the cache.
+    (chat.cache_dir() / "eval-chat-records.json").write_text(json.dumps(result), encoding="utf-8")
+    summary = {k: v for k, v in result.items() if k != "records"}
+    print(f"written: {write_json('eval-chat', summary)} (per question: {chat.cache_dir()})")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.eval", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -230,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=["extractive", "llm"], default="extractive")
     parser.add_argument("--llm", action="append", default=[], metavar="KEY=VALUE",
                         help="an [llm] setting for --backend llm, e.g. model=llama3.1:8b")
+    parser.add_argument("--times-only", action="store_true",
+                        help="with --backend llm: only the times per answer against the extractive engine")
     args = parser.parse_args(argv)
     llm = dict(a.split("=", 1) for a in args.llm) if args.backend == "llm" else None
     llm = None if llm is None else {k: _value(v) for k, v in llm.items()}
@@ -243,14 +281,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.min_confidence is not None:
         answer["min_confidence"] = args.min_confidence
     if args.set == "chat":
-        result = run_chat(answer)
-        print(chat_report(result))
-        # Per-question records hold the answers' passages (third-party text): they stay in the cache.
-        (chat.cache_dir() / "eval-chat-records.json").write_text(json.dumps(result), encoding="utf-8")
-        summary = {k: v for k, v in result.items() if k != "records"}
-        print(f"written: {write_json('eval-chat', summary)} (per question: {chat.cache_dir()})")
+        print_chat(run_chat(answer, args.sample, args.times_only), args.times_only)
         return 0
-    result = run_realtimeqa(args.split, args.sample, answer, not args.no_baselines)
+    result = run_realtimeqa(args.split, args.sample, answer, not args.no_baselines, args.times_only)
+    if args.times_only:
+        print(f"RealTime QA {args.split}, {result['questions']} questions spread over it\n\n"
+              f"{result['times']}")
+        return 0
     result["seed"] = run_seed()
     print(report(result))
     print(f"\nseed set: {result['seed']}")

@@ -26,20 +26,24 @@ def llm_config(config: Config, overrides: dict) -> Config:
     return dataclasses.replace(config, answer=dataclasses.replace(config.answer, backend="llm"), llm=llm)
 
 
-def timed(engine: Engine, question: str) -> tuple[float | None, float]:
+def timed(engine: Engine, question: str, as_of: int | None = None) -> tuple[float | None, float]:
     """(seconds to the first token, or None when the model was not called; seconds in all)."""
     start = time.perf_counter()
     first: list[float] = []
-    engine.answer(question, on_token=lambda _: first or first.append(time.perf_counter() - start))
+    engine.answer(question, as_of=as_of,
+                  on_token=lambda _: first or first.append(time.perf_counter() - start))
     return (first[0] if first else None), time.perf_counter() - start
 
 
-def compare(extractive: Engine, llm: Engine, questions: Iterable[str]) -> str:
-    """A table of median and max times; the model's first-token time over the answers it wrote."""
+def compare(extractive: Engine, llm: Engine, questions: Iterable[str | tuple[str, int | None]]) -> str:
+    """A table of median and max times; the model's first-token time over the answers it wrote.
+
+    Each question is a string, or (question, as_of) for sets asked as of a date."""
     rows = {"extractive total": [], "llm first token": [], "llm total": []}
-    for question in questions:
-        rows["extractive total"].append(timed(extractive, question)[1])
-        first, total = timed(llm, question)
+    for item in questions:
+        question, as_of = (item, None) if isinstance(item, str) else item
+        rows["extractive total"].append(timed(extractive, question, as_of)[1])
+        first, total = timed(llm, question, as_of)
         rows["llm total"].append(total)
         if first is not None:
             rows["llm first token"].append(first)

@@ -103,7 +103,8 @@ class LLMConfig:
     max_concurrent: int = 2  # model calls in flight; more questions wait for a slot
     history_turns: int = 2  # earlier turns shown to the model
     min_confidence: float = 0.0  # the model is asked only when the extractive confidence is above this
-    support_words: float = 0.5  # share of a sentence's content words its passage must say ...
+    # Calibrated by bench/support.py (bench/RESULTS.md, "LLM citation check calibration"):
+    support_words: float = 0.7  # share of a sentence's content words its passage must say ...
     support_similarity: float = 0.8  # ... or its embedding similarity to a passage sentence
 
     def api_key(self) -> str:

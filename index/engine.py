@@ -37,6 +37,7 @@ from .store import Stats, Store
 from .terms import Rarity
 
 if TYPE_CHECKING:
+    from .answerers.checking import CitationChecker
     from .answerers.llm import LLMSynthesizer
 
 log = logging.getLogger(__name__)
@@ -83,13 +84,24 @@ class Engine:
 
     def _writer(self, extractive: SentenceSynthesizer) -> LLMSynthesizer:
         """The model's synthesizer, gated by and falling back to the extractive one."""
-        from .answerers.checking import CitationChecker
         from .answerers.llm import LLMSynthesizer, make_llm
 
         cfg = self.config.llm
-        checker = CitationChecker(SentenceVectors(self.embed_model), extractive._sentences,
-                                  cfg.support_words, cfg.support_similarity)
-        return LLMSynthesizer(make_llm(cfg), extractive, cfg, checker, self.config.retrieval.fused_top_k)
+        return LLMSynthesizer(make_llm(cfg), extractive, cfg, self._checker(extractive),
+                              self.config.retrieval.fused_top_k)
+
+    def _checker(self, extractive: SentenceSynthesizer) -> CitationChecker:
+        from .answerers.checking import CitationChecker
+
+        cfg = self.config.llm
+        return CitationChecker(SentenceVectors(self.embed_model), extractive._sentences,
+                               cfg.support_words, cfg.support_similarity)
+
+    def citation_checker(self) -> CitationChecker:
+        """The LLM backend's citation check with `[llm]` thresholds (bench/support.py calibrates it)."""
+        with self._lock:
+            synthesizer = self._synthesizer
+        return self._checker(getattr(synthesizer, "_extractive", synthesizer))
 
     def reload(self) -> None:
         """Re-read the index after a build; answers keep coming from the old one meanwhile."""

@@ -109,6 +109,13 @@ def test_a_wrong_number_is_unsupported_even_when_the_words_match(engine, fresh) 
     assert "45" not in answer.text and extractive_text in answer.text  # the extractive answer
 
 
+def test_a_name_the_passage_lacks_is_unsupported_even_when_the_words_match(engine, fresh) -> None:
+    fresh.script(Reply(lambda p: f"Officials in Carrow said 40 people have died in the floods [{toll(p)}]. "
+                       f"Officials said 40 people have died in the floods [{toll(p)}]."))
+    answer = engine.answer(TOLL)
+    assert answer.text == "Officials said 40 people have died in the floods. [1]"
+
+
 def test_the_model_abstaining_is_an_abstention(engine, fresh) -> None:
     fresh.script(Reply("The coverage does not say."))
     answer = engine.answer(TOLL)
@@ -133,6 +140,20 @@ def test_faults_give_the_extractive_answer_with_a_note(engine, fresh, reply, cap
         answer = engine.answer(TOLL)
     assert not answer.abstained and "40 people" in answer.text and answer.note == UNAVAILABLE
     assert "the model was unavailable" in caplog.text and KEY not in caplog.text
+
+
+def test_an_endpoint_without_a_tokenizer_gets_a_labelled_estimate_logged_once(fresh, caplog) -> None:
+    from llama_index.core.base.llms.types import ChatMessage
+
+    from index.answerers.tokens import PromptCounter
+    from index.config import LLMConfig
+
+    counter = PromptCounter(LLMConfig(base_url=fresh.base_url), lambda text: len(text.split()))
+    messages = [ChatMessage(role="user", content="one two three four")]
+    with caplog.at_level(logging.INFO, logger="index.answerers.tokens"):
+        counts = [counter(messages), counter(messages)]
+    assert counts == [int((4 + 4) * 1.25)] * 2 and counter.exact is False and counter.window(4096) == 4096
+    assert caplog.text.count("prompt tokens are an ESTIMATE") == 1 and "HTTP 404" in caplog.text
 
 
 def test_a_429_is_retried_then_answered(engine, fresh) -> None:
@@ -224,3 +245,57 @@ async def test_telegram_streams_edits_at_most_once_a_second_then_the_checked_ans
     shown = text_of(final)
     assert "Officials said 40 people have died. [1]" in shown and "president" not in shown
     assert "\nSources\n[1] " in shown and button_data(final).startswith("src:")
+
+
+async def test_slack_streams_updates_at_most_once_a_second_then_the_checked_answer(engine, fresh) -> None:
+    from .slackharness import SlackHarness, buttons, shown
+    from .test_slack import CHANNEL, mention
+
+    fresh.script(Reply(lambda p: f"The president resigned [{toll(p)}]. Officials said 40 people have died "
+                       f"[{toll(p)}].", pace=0.25))
+    async with SlackHarness(engine) as slack:
+        event = mention(slack, TOLL)
+        await slack.event(event)
+        await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"), 30)
+        await slack.standin.quiet(1.5)
+        [message] = slack.standin.posted(CHANNEL)  # one message: the draft, updated into the answer
+        posts, updates = slack.standin.called("chat.postMessage"), slack.standin.called("chat.update")
+        kept = slack.chat.sources((CHANNEL, event["ts"])).text
+    assert len(posts) == 1 and len(updates) >= 2 and message["thread_ts"] == event["ts"]
+    times = [c.at for c in posts + updates]
+    assert all(later - earlier >= 0.95 for earlier, later in zip(times, times[1:]))
+    assert any("The president resigned" in shown(c.params) for c in updates[:-1])  # drafts: raw tokens
+    final = shown(updates[-1].params)
+    assert final == shown(message)
+    assert "Officials said 40 people have died. [1]" in final and "president" not in final
+    assert "*Sources*" in final and set(buttons(message)) == {"Show passages", "👍", "👎"}
+    assert kept == "Officials said 40 people have died. [1]"  # the answer follow-ups build on
+
+
+async def test_slack_shows_that_the_model_was_unavailable(engine, fresh) -> None:
+    from .slackharness import SlackHarness, shown
+    from .test_slack import CHANNEL, mention
+
+    fresh.script(Reply(status=500), Reply(status=500))
+    async with SlackHarness(engine) as slack:
+        await slack.event(mention(slack, TOLL))
+        await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"), 30)
+        await slack.standin.quiet(0.5)
+        [message] = slack.standin.posted(CHANNEL)
+        assert not slack.standin.called("chat.update")
+    text = shown(message)
+    assert "40 people" in text and f"_{UNAVAILABLE}_" in text and UNAVAILABLE in message["text"]
+
+
+async def test_slack_posts_the_answer_anew_when_its_draft_is_gone(engine, fresh) -> None:
+    from .slackharness import SlackHarness, shown
+    from .test_slack import CHANNEL, mention
+
+    fresh.script(Reply(lambda p: f"Officials said 40 people have died [{toll(p)}].", pace=0.5))
+    async with SlackHarness(engine) as slack:
+        await slack.event(mention(slack, TOLL))
+        await slack.standin.wait_for(lambda: slack.standin.posted(CHANNEL), 30)
+        slack.standin.messages.clear()  # someone deleted the draft
+        await slack.standin.wait_for(lambda: slack.standin.called("reactions.remove"), 30)
+        [message] = slack.standin.posted(CHANNEL)
+    assert "Officials said 40 people have died. [1]" in shown(message) and "*Sources*" in shown(message)

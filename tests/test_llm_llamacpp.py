@@ -8,6 +8,8 @@ it writes is either checked or replaced by the extractive answer, never its word
 from __future__ import annotations
 
 import importlib.util
+import logging
+import re
 from pathlib import Path
 
 import openai
@@ -15,6 +17,7 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage
 
 from index.answerers.checking import MARKER
+from index.answerers.tokens import PromptCounter
 from index.config import LLMConfig
 
 from .conftest import jsonl_engine
@@ -103,6 +106,56 @@ def test_whatever_it_writes_is_checked_or_replaced(llama_url, tmp_path, monkeypa
         assert sentences and all(MARKER.search(s) for s in sentences)
         numbers = {int(n) for s in sentences for g in MARKER.findall(s) for n in g.split(",")}
         assert numbers == set(range(1, len(answer.citations) + 1))
+
+
+def test_prompt_tokens_are_the_servers_own_count(llama_url, monkeypatch) -> None:
+    monkeypatch.setenv(ENV, KEY)
+    counter = PromptCounter(LLMConfig(base_url=llama_url, api_key_env=ENV), lambda text: len(text.split()))
+    messages = [ChatMessage(role="system", content="You answer from passages."),
+                ChatMessage(role="user", content="[1] Flood toll rises (2024-03-05)\nOfficials said 40 "
+                                                 "people have died in the floods. Question: how many?")]
+    served = client(llama_url, max_tokens=1).chat(messages).raw.usage.prompt_tokens
+    assert counter.window(8192) == N_CTX  # the server's context, not the larger one configured
+    assert counter.exact and abs(counter(messages) - served) <= 2
+    assert counter.estimate(messages) != counter(messages)  # the words-based estimate is not used
+
+
+PLACES = ["Ashford", "Brill", "Carrow", "Dunmore", "Elsby", "Fenwick", "Garth", "Holm", "Irby", "Jesmond",
+          "Kelso", "Lydd", "Marske", "Nairn"]
+THINGS = ["bridge", "school", "clinic", "depot", "farm", "mill", "church", "market", "station", "quarry",
+          "harbour", "library", "bakery", "garage"]
+
+
+def long_coverage() -> list[dict]:
+    """Fourteen articles of about 170 words about the floods, each its own (no near-duplicates):
+    more passages than n_ctx holds."""
+    articles = []
+    for i, place in enumerate(PLACES):
+        things = THINGS[i:] + THINGS[:i]
+        text = " ".join(f"In {place} the {thing} near the {other} was flooded on day {i + k} and "
+                        f"{k + 2} families from the {thing} moved to the {other} up the hill."
+                        for k, (thing, other) in enumerate(zip(things, things[3:] + things[:3])))
+        articles.append({"id": f"flood-{i}", "title": f"Floods in {place}", "date": f"2024/03/{i + 1:02d}",
+                         "text": f"Officials said {10 + i} people have died in the floods. {text}"})
+    return articles
+
+
+def test_a_prompt_over_n_ctx_is_trimmed_to_the_servers_count(llama_url, tmp_path, monkeypatch,
+                                                              caplog) -> None:
+    monkeypatch.setenv(ENV, KEY)
+    engine = jsonl_engine(tmp_path, long_coverage(), answer={"backend": "llm"},
+                          llm={"base_url": llama_url, "model": "smollm2", "api_key_env": ENV,
+                               "context_window": 8192, "max_passages": 14, "max_tokens": 40,
+                               "timeout_s": 60.0})
+    with caplog.at_level(logging.DEBUG, logger="index.answerers"):
+        answer = engine.answer("How many people have died in the floods?")
+    assert answer.note is None  # the server took the prompt: no 400 for a prompt over n_ctx
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("prompt:")]
+    chosen, given, tokens, how, budget = re.match(
+        r"prompt: (\d+) of (\d+) passages, (\d+) tokens \((\w+)\) of a budget of (\d+)", line).groups()
+    assert how == "counted" and int(budget) == N_CTX - 40 and int(tokens) <= int(budget)
+    assert 0 < int(chosen) < int(given)  # trimmed, not rejected
+    assert "counted by the serving model's tokenizer" in caplog.text
 
 
 def test_the_key_is_read_from_the_environment_only(monkeypatch) -> None:

@@ -49,6 +49,8 @@ def answer_blocks(answer: Answer, answer_id: str, key: Key, share: bool = False)
     blocks = sections(answer.text)
     if answer.abstained and answer.reason:
         blocks.append({"type": "context", "elements": [mrkdwn(f"_{escape(answer.reason)}_")]})
+    if answer.note:  # e.g. the model was unavailable: one line, in italics
+        blocks.append({"type": "context", "elements": [mrkdwn(f"_{escape(answer.note)}_")]})
     if answer.citations:
         blocks.append({"type": "context", "elements": [mrkdwn("*Sources*")]})
         blocks += [{"type": "context", "elements": [mrkdwn(source_line(c))]} for c in answer.citations]
@@ -64,7 +66,7 @@ def answer_blocks(answer: Answer, answer_id: str, key: Key, share: bool = False)
 
 def fallback(answer: Answer) -> str:
     """The plain `text` Slack shows in notifications and where blocks cannot be drawn."""
-    lines = [answer.text] + [plain_source(c) for c in answer.citations]
+    lines = [answer.text, *([answer.note] if answer.note else []), *map(plain_source, answer.citations)]
     text = escape("\n".join(lines))
     return text if len(text) <= FALLBACK_CHARS else text[: FALLBACK_CHARS - 1] + "…"
 

@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from index.config import SlackConfig
 
 from ..chat import Answered, ChatService, Key, Refused
+from ..pacing import Pacer
 from .blocks import (
     MAX_BLOCKS,
     answer_blocks,
@@ -29,6 +30,7 @@ from .blocks import (
 )
 from .commands import coverage_command
 from .follow import on_follow, on_unfollow
+from .streaming import SlackDraft
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ class Seen:
 
 def register(app: AsyncApp, chat: ChatService, settings: SlackConfig) -> None:
     """Every listener on `app`; the core, settings and seen-set reach them through the context."""
-    seen = Seen()
+    seen, pacer = Seen(), Pacer()  # the pacer: each channel's and thread's update budget
 
     @app.middleware
     async def skip_retries(req: Any, resp: BoltResponse, next: Any) -> BoltResponse | None:
@@ -81,6 +83,7 @@ def register(app: AsyncApp, chat: ChatService, settings: SlackConfig) -> None:
         if int((req.headers.get("x-slack-retry-num") or ["0"])[0] or 0) > 0:
             return BoltResponse(status=200, body="")
         req.context["chat"], req.context["slack"], req.context["seen"] = chat, settings, seen
+        req.context["pacer"] = pacer
         return await next()
 
     app.event("app_mention")(on_mention)
@@ -150,18 +153,23 @@ async def _bot_thread(context: AsyncBoltContext, client: AsyncWebClient, channel
 
 
 async def answer(context: AsyncBoltContext, client: AsyncWebClient, place: Place, question: str) -> None:
-    """Ask the core with 👀 on the question meanwhile; post the answer, a refusal, or that it failed."""
+    """Ask the core with 👀 on the question meanwhile; post the answer, a refusal, or that it failed.
+
+    A writing model's tokens go into a draft message updated in place (not under /ask: an
+    ephemeral message cannot be updated), which the answer then replaces."""
     if place.ts and not context["seen"].first(place.channel, place.ts):
         return
     chat: ChatService = context["chat"]
     working = chat.access.allowed(place.user, place.channel)  # no 👀 for an outsider: only a refusal
+    draft = None if place.ephemeral else SlackDraft(client, context["pacer"], place.channel, place.thread)
     if working:
         await _react(client, "reactions_add", place)
     try:
-        reply = await chat.ask(place.key, question, place.user, place.channel)
+        reply = await chat.ask(place.key, question, place.user, place.channel,
+                               on_token=draft.on_token if draft else None)
         if isinstance(reply, Answered):
             blocks = answer_blocks(reply.answer, reply.answer_id, place.key, share=place.ephemeral)
-            await post(client, place, fallback(reply.answer), blocks)
+            await deliver(client, place, draft, fallback(reply.answer), blocks)
         elif not isinstance(reply, Refused) or reply.tell:
             await post(client, place, escape(reply.message), sections(reply.message),
                        ephemeral=isinstance(reply, Refused) and place.thread is not None)
@@ -171,6 +179,13 @@ async def answer(context: AsyncBoltContext, client: AsyncWebClient, place: Place
     finally:
         if working:
             await _react(client, "reactions_remove", place)
+
+
+async def deliver(client: AsyncWebClient, place: Place, draft: SlackDraft | None, text: str,
+                  blocks: list[dict[str, Any]]) -> None:
+    """The answer into its streamed draft when there is one, else posted as usual."""
+    if draft is None or not await draft.finish(text, blocks):
+        await post(client, place, text, blocks)
 
 
 async def post(client: AsyncWebClient, place: Place, text: str, blocks: list[dict[str, Any]],

@@ -28,6 +28,7 @@ from .. import follow, live
 from ..chat import ChatService, Key
 from ..follow import Line
 from ..logs import setup_logging
+from ..pacing import Pacer
 from . import handlers
 from .delivery import ChatOrderedProcessor, RetryingRateLimiter, send_blocks
 from .formatting import follow_blocks
@@ -69,6 +70,7 @@ def build_application(chat: ChatService, settings: TelegramConfig, token: str) -
         .build()
     )
     app.bot_data["chat"] = chat
+    app.bot_data["pacer"] = Pacer()  # the chats' edit budgets, shared by every streamed answer
     add_handlers(app)
     return app
 

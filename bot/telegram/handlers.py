@@ -16,7 +16,7 @@ from ..chat import REFUSAL, Answered, ChatService, Key, Refused
 from ..text import display_time, status_lines
 from .delivery import send_blocks, typing
 from .formatting import Block, answer_blocks, passage_blocks
-from .streaming import Draft
+from .streaming import TelegramDraft
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ BROKEN = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 def core(context: ContextTypes.DEFAULT_TYPE | Application) -> ChatService:
-    """The chat core: the only thing the handlers keep in bot_data."""
+    """The chat core, kept in bot_data (with the streaming Pacer)."""
     return context.bot_data["chat"]
 
 
@@ -91,7 +91,8 @@ async def answer_question(update: Update, context: ContextTypes.DEFAULT_TYPE, qu
     message = update.effective_message
     chat = core(context)
     group = message.chat.type != "private"
-    draft = Draft(context.bot, message.chat_id, _thread(message), message.message_id if group else None)
+    draft = TelegramDraft(context.bot, context.bot_data["pacer"], message.chat_id, _thread(message),
+                          message.message_id if group else None)
     async with typing(context.bot, message.chat_id, _thread(message), busy=chat.busy):
         reply = await chat.ask(_key(message), question, _user_id(update), message.chat_id,
                                on_token=draft.on_token)

@@ -18,6 +18,7 @@ _LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d+(?:\s*,\s*\d+)*\s*\])+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _BEFORE_STOP = re.compile(r"\s+([.,;:!?])")
 _NOT_SAID = re.compile(r"\bthe coverage does not say\b", re.I)
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,9 @@ class CitationChecker:
 
     Support: the passage says enough of the sentence's content words, or the sentence means
     the same as one of the passage's sentences (embedding cosine); and either way every
-    number in the sentence appears in that passage as written. The numbers rule is what
-    catches a fluent paraphrase with the wrong figure, which similarity alone lets through.
+    number in the sentence appears in that passage as written, and every name in it is a word
+    of the passage. Those two rules catch a fluent paraphrase with the wrong figure or the
+    wrong person, which shared words and similarity both let through (bench/support.py).
     """
 
     def __init__(self, vectors: SentenceVectors, split: Callable[[str], list[str]],
@@ -91,21 +93,54 @@ class CitationChecker:
         return list(dict.fromkeys(found)), None
 
     def supports(self, sentence: str, passage: NodeWithScore) -> bool:
-        meta = passage.node.metadata
-        text = f"{meta.get('headline') or ''} {meta.get('title') or ''} {passage.node.get_content()}"
-        if not set(_numbers(sentence)) <= set(_numbers(text)):
+        text = support_text(passage)
+        if not numbers_agree(sentence, text) or not names_agree(sentence, text):
             return False
-        words = set(terms(sentence))
-        if not words:
+        share = word_share(sentence, text)
+        if share is None:
             return False
-        if len(words & set(terms(text))) / len(words) >= self._words_share:
-            return True
+        return share >= self._words_share or self.similarity(sentence, passage) >= self._similarity
+
+    def similarity(self, sentence: str, passage: NodeWithScore) -> float:
+        """The sentence's best embedding cosine with one of the passage's own sentences."""
         paragraphs = passage.node.get_content().split("\n\n")
         candidates = [s for p in paragraphs for s in self._split(p) if s.strip()]
         if not candidates:
-            return False
+            return 0.0
         vectors = self._vectors([sentence, *candidates])
-        return float(np.max(vectors[1:] @ vectors[0])) >= self._similarity
+        return float(np.max(vectors[1:] @ vectors[0]))
+
+
+def support_text(passage: NodeWithScore) -> str:
+    """What a cited sentence may draw on: the passage with its headline and title."""
+    meta = passage.node.metadata
+    return f"{meta.get('headline') or ''} {meta.get('title') or ''} {passage.node.get_content()}"
+
+
+def numbers_agree(sentence: str, text: str) -> bool:
+    """Every number in the sentence appears in the text as written (thousands commas aside)."""
+    return set(_numbers(sentence)) <= set(_numbers(text))
+
+
+def names_agree(sentence: str, text: str) -> bool:
+    """Every capitalised word inside the sentence (a name, mostly) is a word of the text, in any case.
+
+    Similarity and shared words both let through "Abbott said" for "Paxton said"; this does not."""
+    said = {w.lower() for w in _WORD.findall(text)}
+    return all(name.lower() in said for name in _names(sentence))
+
+
+def word_share(sentence: str, text: str) -> float | None:
+    """The share of the sentence's content words the text says (None: it has none)."""
+    words = set(terms(sentence))
+    return len(words & set(terms(text))) / len(words) if words else None
+
+
+def _names(sentence: str) -> list[str]:
+    # The first word is capitalised anyway; after it, a capital starts a name or a title.
+    # "U.S." or "CNN" are not words of this kind: all capitals are left to the shared words.
+    words = _WORD.findall(sentence)[1:]
+    return [w for w in words if w[0].isupper() and any(c.islower() for c in w)]
 
 
 def unmarked(sentence: str) -> str:

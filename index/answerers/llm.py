@@ -27,6 +27,7 @@ from ..schema import Answer, Synthesis, post_ids
 from .base import CoverageSynthesizer
 from .checking import Checked, CitationChecker
 from .prompts import CONDENSE_TEMPLATE, QA_TEMPLATE, history_text, qa_messages
+from .tokens import PromptCounter
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = "The model was unavailable, so this answer is quoted from the coverage."
@@ -71,7 +72,9 @@ class LLMSynthesizer(CoverageSynthesizer):
         self._top_n = extractive_top_n
         self._qa = QA_TEMPLATE
         self._slots = threading.BoundedSemaphore(config.max_concurrent)
-        self._count = get_tokenizer()  # the embedding model's (index.embedding sets it); see TOKEN_MARGIN
+        # The serving model's tokenizer when the endpoint has one; else an estimate with the
+        # embedding model's (index.embedding sets LlamaIndex's tokenizer to it).
+        self._count = PromptCounter(config, lambda text: len(get_tokenizer()(text)))
 
     def _get_prompts(self) -> dict:
         return {"qa_template": self._qa}
@@ -95,7 +98,7 @@ class LLMSynthesizer(CoverageSynthesizer):
         base = await asyncio.to_thread(self._extractive.synthesis, query, nodes[: self._top_n])
         if not self._worth_asking(base):
             return base
-        passages, messages = self._messages(query, nodes)
+        passages, messages = await asyncio.to_thread(self._messages, query, nodes)  # counting may call out
         await asyncio.to_thread(self._slots.acquire)
         try:
             output = await self._astream(messages, _on_token(query))
@@ -126,9 +129,14 @@ class LLMSynthesizer(CoverageSynthesizer):
     def _messages(self, query: QueryBundle, nodes: list[NodeWithScore]
                   ) -> tuple[list[NodeWithScore], list[ChatMessage]]:
         cfg = self._config
-        budget = cfg.context_window - cfg.max_tokens
-        return qa_messages(self._qa, query.query_str, nodes[: cfg.max_passages], _history(query),
-                           cfg.history_turns, budget, lambda text: len(self._count(text)))
+        budget = self._count.window(cfg.context_window) - cfg.max_tokens
+        given = nodes[: cfg.max_passages]
+        chosen, messages = qa_messages(self._qa, query.query_str, given, _history(query),
+                                       cfg.history_turns, budget, self._count)
+        if log.isEnabledFor(logging.DEBUG):  # the count may be a call to the server
+            log.debug("prompt: %d of %d passages, %d tokens (%s) of a budget of %d", len(chosen), len(given),
+                      self._count(messages), "counted" if self._count.exact else "estimated", budget)
+        return chosen, messages
 
     def _stream(self, messages: list[ChatMessage], on_token: Callable[[str], None] | None) -> str:
         deadline = time.monotonic() + self._config.timeout_s

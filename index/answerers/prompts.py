@@ -37,7 +37,6 @@ CONDENSE_TEMPLATE = PromptTemplate(
     "conversation. Reply with the question only.\n\n"
     "<Chat History>\n{chat_history}\n\n<Follow Up Message>\n{question}\n\n<Standalone question>\n"
 )
-TOKEN_MARGIN = 1.25  # the endpoint's tokenizer is not ours: count with the embedding model's, plus this
 
 
 def passage_text(n: int, node: NodeWithScore) -> str:
@@ -64,8 +63,10 @@ def history_text(history: Sequence[Answer], turns: int) -> str:
 
 def qa_messages(template: ChatPromptTemplate, question: str, nodes: Sequence[NodeWithScore],
                 history: Sequence[Answer], turns: int, budget: int,
-                count: Callable[[str], int]) -> tuple[list[NodeWithScore], list[ChatMessage]]:
-    """The passages that fit in `budget` tokens (newest first, numbered in that order) and the messages."""
+                count: Callable[[list[ChatMessage]], int]) -> tuple[list[NodeWithScore], list[ChatMessage]]:
+    """The passages that fit in `budget` tokens (newest first, numbered in that order) and the messages.
+
+    `count` is the prompt's tokens (tokens.PromptCounter: the serving model's tokenizer, when it has one)."""
     said = history_text(history, turns)
     history_str = f"The conversation so far:\n{said}\n\n" if said else ""
 
@@ -76,11 +77,8 @@ def qa_messages(template: ChatPromptTemplate, question: str, nodes: Sequence[Nod
     chosen: list[NodeWithScore] = []
     for node in newest_first(nodes):
         trial = [*chosen, node]
-        if _tokens(messages(trial), count) > budget:
+        if count(messages(trial)) > budget:
             break
         chosen = trial
     return chosen, messages(chosen)
 
-
-def _tokens(messages: list[ChatMessage], count: Callable[[str], int]) -> int:
-    return int(sum(count(m.content or "") + 4 for m in messages) * TOKEN_MARGIN)
