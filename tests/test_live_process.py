@@ -97,11 +97,12 @@ async def test_a_sigkill_during_an_update_leaves_an_index_the_restart_completes(
     try:
         caught = await asyncio.wait_for(read_until(process, "build: "), 120)  # its catch-up at start
         assert "catching up" in caught
-        # Ten articles take a few seconds to embed: the kill lands inside the update.
-        write_jsonl(tmp_path / "corpus", bbc_articles(10), name="bbc.jsonl")
+        # Forty articles take several seconds to embed even on an idle machine (ten once finished
+        # in 1.2 s): the kill, half a second in, lands inside the update.
+        write_jsonl(tmp_path / "corpus", bbc_articles(40), name="bbc.jsonl")
         seen = await asyncio.wait_for(read_until(process, "updating the index"), 60)
         assert "updating the index" in seen
-        await asyncio.sleep(1.5)
+        await asyncio.sleep(0.5)
         process.send_signal(signal.SIGKILL)
         code, log = await stop_bot(process, interrupt=False)
     finally:
