@@ -208,6 +208,14 @@ class Store:
         for part in self._slices(ids):
             self.chunks(create=True).delete(ids=part)
 
+    def documents(self, ids: list[str]) -> list[str]:
+        """The text of these chunks, those that exist."""
+        out: list[str] = []
+        for part in self._slices(ids):
+            found = self.chunks(create=True).get(ids=part, include=["documents"])
+            out += [d for d in found["documents"] if d]
+        return out
+
     def rewrite_metadata(self, changes: dict[str, dict]) -> None:
         """Give these chunks (by id) new values for some metadata keys; None deletes a key.
 

@@ -141,3 +141,15 @@ def test_a_round_never_writes_more_chunks_than_the_store_takes(
     monkeypatch.setattr(ChromaVectorStore, "add", add)
     report = build_index(config, progress=False, store=store)
     assert report.chunks_total == 12 and sizes and max(sizes) <= 5
+
+
+def test_a_page_of_one_post_that_gains_a_second_reports_only_the_second_as_new(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    config = make_config(tmp_path, corpus)
+    write_page(corpus / "live.md", [post(1)])
+    assert [p.post_id for p in build_index(config, progress=False).new_posts] == ["live.md#lead"]
+    # With a second headline the page splits in two posts: the first gets its own id, not news.
+    write_page(corpus / "live.md", [post(2), post(1)])
+    report = build_index(config, progress=False)
+    assert [p.headline for p in report.new_posts] == [post(2)[0]]
