@@ -41,14 +41,16 @@ def _settings() -> Any:
     return config
 
 
-def extracted(html: str) -> Page | None:
-    """The main text by trafilatura (comments left out), one block per paragraph, heading or list item."""
+def extracted(html: str | bytes, url: str | None = None) -> Page | None:
+    """The main text by trafilatura (comments left out), one block per paragraph, heading or list item.
+
+    The one extraction for local .html files and for fetched pages (index.sources)."""
     import trafilatura
 
     # Tables left out: a layout table (the whole page in cells) was taken whole, navigation and
     # related links with it (bench.extract, "table" pages); the hand-written stripping never read
     # table cells either.
-    doc = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False,
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
                                       include_tables=False, date_extraction_params=DATE_PARAMS,
                                       config=_settings())
     if doc is None or doc.body is None:
@@ -66,8 +68,14 @@ def extracted(html: str) -> Page | None:
         heading = element.tag == "head"
         if words and not (heading and title and strip_site_suffix(title) == words):
             blocks.append(Block(words, heading=heading))
-    meta = {"source": doc.sitename or None, "url": doc.url or None, "published": doc.date or None}
+    meta = {"source": doc.sitename or None, "url": doc.url or None, "published": doc.date or None,
+            "author": doc.author or None}
     return Page(meta, title, blocks)
+
+
+def markdown(blocks: list[Block]) -> str:
+    """The blocks as the Markdown the loader reads back: a heading as "## ...", paragraphs apart."""
+    return "\n\n".join(f"## {b.text}" if b.heading else b.text for b in blocks)
 
 
 def _inside(element: Any, tags: tuple[str, ...]) -> bool:

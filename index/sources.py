@@ -19,6 +19,7 @@ import httpx
 import yaml
 
 from .config import Config, SourceConfig
+from .html import extracted, markdown
 from .posts import slugify
 
 log = logging.getLogger(__name__)
@@ -174,21 +175,17 @@ def feed_items(body: bytes) -> list[Item]:
 
 
 def page_item(fetched: Fetched, url: str) -> Item:
-    """The main text and metadata of a page (trafilatura); FetchError if it is no HTML or empty."""
-    import trafilatura
-
+    """The main text and metadata of a page, extracted as local .html files are (index.html);
+    FetchError if it is no HTML or empty. Headings stay "## ..." lines, so posts still split."""
     if fetched.content_type and fetched.content_type not in HTML_TYPES:
         raise FetchError(f"not an HTML page (content type {fetched.content_type})")
-    doc = trafilatura.bare_extraction(fetched.body, url=url, with_metadata=True,
-                                      include_formatting=True)
-    text = (doc.text or "").strip() if doc is not None else ""
-    lines = text.splitlines()
-    if lines and doc.title and lines[0].lstrip("# ").strip() == doc.title.strip():
-        text = "\n".join(lines[1:]).strip()  # the title is in the front matter already
-    if len(text) < MIN_TEXT_CHARS:  # trafilatura's fallback returns a stray link ("Home")
+    page = extracted(fetched.body, url=url)
+    text = markdown(page.blocks) if page is not None else ""  # the title goes in the front matter
+    if len(text) < MIN_TEXT_CHARS:
         raise FetchError(f"the page has no main text to extract (got {text[:40]!r})")
-    return Item(key=url, title=doc.title, url=doc.url or url, published=doc.date,
-                source=doc.sitename, text=text, author=doc.author)
+    meta = page.meta
+    return Item(key=url, title=page.title, url=meta["url"] or url, published=meta["published"],
+                source=meta["source"], text=text, author=meta["author"])
 
 
 def _html_text(fragment: str) -> str:
