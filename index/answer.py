@@ -179,13 +179,14 @@ class SentenceSynthesizer(CoverageSynthesizer):
         # too ("spain" near "italy"): a place or person the coverage does not mention.
         lost_name = float(any(near[w] and set(near[w]) <= named for w in unknown.values()))
         rarest = max(known, key=self._rarity.idf) if known else None
+        share_unknown = len(unknown) / max(1, len(q_set))
+        question_words = min(len(q_set), QUESTION_WORDS) / QUESTION_WORDS
         for c, cosine, emb in zip(candidates, s_emb @ q_emb, s_emb):
             said = set(terms(contexts[id(c)]))
             words = set(content_words(contexts[id(c)]))
             soft = {t: max((near[w].get(x, 0.0) for x in words), default=0.0) for t, w in unknown.items()}
             c.embedding, c.cosine = emb, float(cosine)
-            c.unknown = len(unknown) / max(1, len(q_set))
-            c.question_words = min(len(q_set), QUESTION_WORDS) / QUESTION_WORDS
+            c.unknown, c.question_words = share_unknown, question_words
             c.coverage = self._rarity.coverage(q_terms, said, soft)
             c.passage_coverage = max(passage_coverage[id(c.node)], c.coverage)
             c.rarest = float(rarest is None or rarest in said)

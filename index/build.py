@@ -94,14 +94,18 @@ class Plan:
         """Positions of the posts whose generation is not in the store: new or changed."""
         return {i for i, h in enumerate(self.hashes) if h not in self.old_posts}
 
-    def new_posts(self, said: str = "") -> list[NewPost]:
-        """The posts whose id is not on the page as the ledger knew it, nor their text in `said`
-        (what the page's chunks said before, whitespace folded): a page of one post becomes two
-        when a second headline comes, and the first, renamed from "lead", is no news."""
+    def new_posts(self, store: Store) -> list[NewPost]:
+        """The posts whose id is not on the page as the ledger knew it, nor their text in what
+        its chunks said: a page of one post becomes two when a second headline comes, and the
+        first, renamed from "lead", is no news. The store is read only for a page with new ids."""
         known = {pid for pid, _, _ in (self.old.layout if self.old else ())}
+        fresh = [p for p in self.article.posts if p.post_id not in known]
+        if fresh and self.old is not None:
+            said = " ".join(" ".join(d.split()) for d in store.documents(self.old.chunk_ids()))
+            fresh = [p for p in fresh if not _said_before(p.text, said)]
         a = self.article
         return [NewPost(p.post_id, a.article_id, p.headline, p.text, a.title, a.url, a.published)
-                for p in a.posts if p.post_id not in known and not _said_before(p.text, said)]
+                for p in fresh]
 
 
 def build_index(config: Config, progress: bool = True, store: Store | None = None,
@@ -133,7 +137,7 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
         updated=sum(1 for p in todo if p.old is not None),
         unchanged=len(wanted) + len(kept) - len(todo))
     report.added = len(todo) - report.updated
-    report.new_posts = [post for p in todo for post in p.new_posts(_said(store, p))]
+    report.new_posts = [post for p in todo for post in p.new_posts(store)]
 
     def entry(article: Article, digest: str, layout: tuple) -> LedgerEntry:
         return LedgerEntry(article.article_id, digest, article.file, sum(c for _, _, c in layout),
@@ -156,17 +160,10 @@ def build_index(config: Config, progress: bool = True, store: Store | None = Non
     return report
 
 
-def _said(store: Store, plan: Plan) -> str:
-    """What an updated page's chunks said, whitespace folded ("" for a new page)."""
-    if plan.old is None:
-        return ""
-    return " ".join(" ".join(d.split()) for d in store.documents(plan.old.chunk_ids()))
-
-
 def _said_before(text: str, said: str) -> bool:
     """Whether every paragraph of text is in `said` (a paragraph cut across two chunks is not)."""
     paragraphs = [" ".join(p.split()) for p in text.split("\n\n") if p.strip()]
-    return bool(said and paragraphs) and all(p in said for p in paragraphs)
+    return bool(paragraphs) and all(p in said for p in paragraphs)
 
 
 def page_digest(article: Article) -> str:
