@@ -34,7 +34,7 @@ from .retrieval import DatedQuery, HybridRetrieval, NearDuplicates, RecencyPrior
 from .schema import NOT_SAID, Answer, Citation, post_ids
 from .sentences import SentenceVectors
 from .store import Stats, Store
-from .terms import Rarity
+from .terms import Rarity, standard_spelling
 
 if TYPE_CHECKING:
     from .answerers.checking import CitationChecker
@@ -149,7 +149,7 @@ class Engine:
 
     def _begin(self, question: str) -> tuple[str, Intent | None, tuple[HybridRetrieval, Any, Digest]]:
         """The checked question, its intent, and the loaded index's parts (taken together)."""
-        question = check_question(question, self.config.answer.max_question_chars)
+        question = standard_spelling(check_question(question, self.config.answer.max_question_chars))
         with self._lock:
             parts = self._retrieval, self._query_engine, self._digest
         return question, intent_of(question), parts

@@ -16,6 +16,9 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _STOP = frozenset(STOPWORDS_EN) | {
     "many", "much", "did", "does", "do", "what", "which", "who", "whom", "whose", "when",
     "where", "why", "how", "according", "say", "says", "said", "tell", "told", "also",
+    # What the token pattern leaves of "isn't", "didn't", ...: negation, not a content word.
+    "isn", "aren", "wasn", "weren", "don", "doesn", "didn", "hasn", "haven", "hadn", "couldn",
+    "shouldn", "wouldn",
 }
 STOPWORDS = _STOP
 _stemmer = Stemmer.Stemmer("english")
@@ -73,6 +76,17 @@ def content_words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     return _stem(word.lower())
+
+
+# Chat drops apostrophes: "whats the latest", "whos the shooter", "wheres he now". Read
+# with them, so that these are question words, not content words the coverage never uses.
+_BARE_CONTRACTION = re.compile(r"\b(what|who|where|when|why|how|that|there)s\b", re.I)
+_BARE_NOT = re.compile(r"\b(is|are|was|were|do|does|did|has|have|had|could|should|would)nt\b", re.I)
+
+
+def standard_spelling(question: str) -> str:
+    """The question with the apostrophes chat leaves out put back ("whats" -> "what's")."""
+    return _BARE_NOT.sub(r"\1n't", _BARE_CONTRACTION.sub(r"\1's", question))
 
 
 # The question's opening, skipped to find what it asks about ("and how many ...", "so who ...").

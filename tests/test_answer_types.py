@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.terms import counted_words, has_shape, number_windows, question_type
+from index.terms import counted_words, has_shape, number_windows, question_type, standard_spelling, terms
 from index.words import answer_like
 
 
@@ -71,3 +71,19 @@ def test_who_is_a_name_wants_what_the_name_is() -> None:
     assert has_shape("define", "Ola Berg, a former ferry captain who lives in Westport, said so.", question)
     assert has_shape("define", "Harbour Master Ola Berg closed the port.", question)
     assert not has_shape("define", "Berg said the port would stay closed.", question)
+
+
+@pytest.mark.parametrize(("typed", "read"), [
+    ("whos the mayor of Eastmouth", "who's the mayor of Eastmouth"),
+    ("Wheres the ferry now?", "Where's the ferry now?"),
+    ("it isnt running and they didnt say", "it isn't running and they didn't say"),
+    ("has the line suspended its crossings", "has the line suspended its crossings"),  # a possessive
+    ("whatsoever", "whatsoever"),
+])
+def test_apostrophes_chat_leaves_out_are_put_back(typed: str, read: str) -> None:
+    assert standard_spelling(typed) == read
+
+
+def test_a_question_without_apostrophes_has_its_type() -> None:
+    assert question_type(standard_spelling("whos the mayor")) == "name"
+    assert terms(standard_spelling("whats the latest")) == ["latest"]

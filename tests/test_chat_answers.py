@@ -130,3 +130,13 @@ def test_a_follow_up_gets_something_new_rather_than_the_sentence_just_quoted(tmp
     assert "Ann Reid opened" in first.text
     second = engine.answer("when was she first elected?", history=[first])
     assert "2019" in second.text and "Ann Reid opened" not in second.text, second.text
+
+
+def test_a_question_typed_without_apostrophes_reads_as_with_them(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, STORY)
+    bare = engine.answer("whats idle on the halden line")
+    spelled = engine.answer("what's idle on the halden line")
+    # "whats" is a question word, not a word the coverage never uses.
+    assert bare.signals["unknown"] == spelled.signals["unknown"] == 0
+    assert bare.confidence == spelled.confidence
+    assert "ferries were idle" in bare.text
