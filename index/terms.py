@@ -23,15 +23,16 @@ _STOP = frozenset(STOPWORDS_EN) | {
 STOPWORDS = _STOP
 _stemmer = Stemmer.Stemmer("english")
 
-NUMBER_WORDS = (r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                r"twenty|thirty|forty|fifty|hundreds?|thousands?|millions?|billions?|dozens?|"
+_SPELLED = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+            r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
+            r"eighty|ninety")
+NUMBER_WORDS = (rf"\d|\b({_SPELLED}|hundreds?|thousands?|millions?|billions?|dozens?|"
                 r"half|a third|a quarter)\b")
 _UNITS = r"(seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?)"
 _ANSWER_SHAPES = {
     "number": re.compile(NUMBER_WORDS, re.I),
     # "How long" asks for a span ("about an hour", "80 minutes", "three months"), not a clock time.
-    "duration": re.compile(rf"\b(\d[\d.,]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|"
-                           rf"eleven|twelve|twenty|thirty|forty|fifty|sixty|several|few|many|"
+    "duration": re.compile(rf"\b(\d[\d.,]*|an?|{_SPELLED}|several|few|many|"
                            rf"half an?|a couple of)[\s-]+(more\s+|full\s+)?{_UNITS}\b", re.I),
     "age": re.compile(r"\b\d{1,3}\b|-year-old|\byears? old\b", re.I),
     "time": re.compile(

@@ -87,3 +87,11 @@ def test_apostrophes_chat_leaves_out_are_put_back(typed: str, read: str) -> None
 def test_a_question_without_apostrophes_has_its_type() -> None:
     assert question_type(standard_spelling("whos the mayor")) == "name"
     assert terms(standard_spelling("whats the latest")) == ["latest"]
+
+
+@pytest.mark.parametrize("sentence", ["Nineteen children were hurt.", "They waited for seventeen days.",
+                                      "Ninety-one ballots were lost.", "Sixty people came."])
+def test_numbers_spelled_in_the_teens_and_tens_are_numbers(sentence: str) -> None:
+    kind = "duration" if "days" in sentence else "number"
+    assert has_shape(kind, sentence)
+    assert number_windows(sentence)
