@@ -49,6 +49,9 @@ class ChromaConfig:
     collection: str = "coverage"
     keyword_cache: Path = Path(".index/keywords")  # the BM25 side, saved between starts
     timeout_s: float = 20.0  # server mode: the longest wait for one request
+    # HNSW's search breadth. At Chroma's 100, a 60-deep as-of-filtered search is approximate
+    # in its tail, and which chunks it finds there changed from one process to the next.
+    search_ef: int = 400
 
 
 @dataclass(frozen=True)

@@ -114,10 +114,12 @@ class Store:
     its chunks, so an interrupted build is finished (not duplicated) by the next one.
     """
 
-    def __init__(self, client: chromadb.api.ClientAPI, name: str, where: str = "") -> None:
+    def __init__(self, client: chromadb.api.ClientAPI, name: str, where: str = "",
+                 search_ef: int = 400) -> None:
         self.client = client
         self.name = name
         self.where = where  # host:port or path, for messages
+        self.search_ef = search_ef
         self._chunks = None
         self._ledger = None
         self._max_batch: int | None = None
@@ -125,14 +127,23 @@ class Store:
     @classmethod
     def open(cls, config: ChromaConfig) -> Store:
         where = f"{config.host}:{config.port}" if config.host else str(config.path)
-        return cls(open_client(config), config.collection, where)
+        return cls(open_client(config), config.collection, where, config.search_ef)
 
     # Collections. embedding_function=None on create *and* get: Chroma would otherwise
     # attach its default ONNX model, which downloads weights.
     def chunks(self, create: bool = False) -> GuardedChroma:
         if self._chunks is None:
-            self._chunks = self._collection(self.name, create, {"hnsw": {"space": "cosine"}})
+            hnsw = {"space": "cosine", "ef_search": self.search_ef}
+            self._chunks = self._collection(self.name, create, {"hnsw": hnsw})
+            if create:
+                self._keep_search_ef(self._chunks)
         return self._chunks
+
+    def _keep_search_ef(self, chunks: GuardedChroma) -> None:
+        """An index made with another search breadth (or before it was set) is brought to ours."""
+        hnsw = (chunks.configuration or {}).get("hnsw") or {}
+        if hnsw.get("ef_search") != self.search_ef:
+            chunks.modify(configuration={"hnsw": {"ef_search": self.search_ef}})
 
     def ledger(self, create: bool = False) -> GuardedChroma:
         if self._ledger is None:

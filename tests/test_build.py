@@ -134,3 +134,13 @@ def test_broken_file_is_reported_and_the_rest_indexed(tmp_path: Path, seed_corpu
     assert report.articles == 1 and report.chunks_embedded > 0
     assert any(p.startswith("broken.txt:") for p in report.problems)
     assert "broken.txt" in report.summary()
+
+
+def test_the_index_searches_as_broadly_as_configured_even_one_made_before(tmp_path: Path,
+                                                                          seed_corpus: Path) -> None:
+    narrow = make_config(tmp_path, seed_corpus, chroma={"search_ef": 100})
+    build_index(narrow, progress=False)
+    assert Store.open(narrow.chroma).chunks().configuration["hnsw"]["ef_search"] == 100
+    broad = make_config(tmp_path, seed_corpus, chroma={"search_ef": 300})
+    assert build_index(broad, progress=False).chunks_embedded == 0
+    assert Store.open(broad.chroma).chunks().configuration["hnsw"]["ef_search"] == 300
