@@ -9,7 +9,6 @@ from typing import Any
 
 import numpy as np
 from llama_index.core.llms import MockLLM
-from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
 from llama_index.core.schema import NodeWithScore, QueryBundle
 
 from .answerers.base import CoverageSynthesizer
@@ -18,6 +17,7 @@ from .ranking import FEATURES as RANK_FEATURES
 from .ranking import novelty, rank_score
 from .schema import NOT_SAID, Answer, Citation, Synthesis, post_ids  # noqa: F401 (the first three re-exported)
 from .sentences import SentenceVectors
+from .splitting import sentence_splitter
 from .terms import (
     STOPWORDS,
     Rarity,
@@ -33,11 +33,6 @@ from .words import WordMatcher, answer_like, names
 
 WHY_WORDS, WHY_WORD_CHARS = 3, 40  # how much of the question a "does not say" reason repeats
 REDUNDANT = 0.8  # sentence-embedding similarity above which two sentences say the same
-# Punkt does not know these titles and ends a sentence after them, splitting a name in two.
-_TITLE_END = re.compile(r"(?:^|\s)(?:Dr|Jr|Sr|Mr|Mrs|Ms|St|Rep|Reps|Sen|Gov|Gen|Lt|Col|Sgt|Capt|Prof|Rev|"
-                        r"Hon|Pres|Supt|No|Nos|U\.S|U\.K|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|"
-                        r"a\.m|p\.m)\.\s*$")
-_LOWER_START = re.compile(r"^[\"'“‘(]?[a-z]")  # a sentence never opens in lower case: a false cut
 # The confidence is a logistic model over the best sentence's signals, fitted by
 # `python -m bench.calibrate` on chat-like data: right answers against unanswerable questions,
 # from the chat dev set's tuning stories and from RealTime QA dev (gold passages removed for
@@ -131,7 +126,7 @@ class SentenceSynthesizer(CoverageSynthesizer):
         self._words = WordMatcher(embed_model)
         self._rarity = rarity
         self._config = config
-        self._split = split_by_sentence_tokenizer()
+        self._split = sentence_splitter()
 
     def synthesis(self, query: QueryBundle, nodes: list[NodeWithScore]) -> Synthesis:
         retrieved = post_ids(nodes)
@@ -213,14 +208,8 @@ class SentenceSynthesizer(CoverageSynthesizer):
         return counts, near
 
     def _sentences(self, paragraph: str) -> list[str]:
-        """NLTK's sentences, mended where it cut after a title ("Dr. | Oz won...", "7 p.m. | curfew")."""
-        out: list[str] = []
-        for sentence in self._split(paragraph):
-            if out and (_TITLE_END.search(out[-1]) or _LOWER_START.match(sentence.lstrip())):
-                out[-1] = f"{out[-1].rstrip()} {sentence.lstrip()}"
-            else:
-                out.append(sentence)
-        return out
+        """The paragraph's sentences (index.splitting), without the whitespace around them."""
+        return [sentence.strip() for sentence in self._split(paragraph)]
 
     def _choose(self, candidates: list[_Candidate]) -> list[_Candidate]:
         chosen = [candidates[0]]
