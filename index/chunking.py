@@ -13,11 +13,13 @@ from llama_index.core.node_parser import SentenceSplitter
 from .config import ChunkingConfig
 from .documents import Article
 from .embedding import TokenCounter
+from .splitting import sentence_splitter
 
 # Metadata that shapes the embedding (and BM25) text: a chunk is found by its headline too.
 EMBED_KEYS = ("headline", "title")
 # 2: chunks belong to a post generation (post_hash), not to an article one.
-SCHEMA_VERSION = "2"  # bump when the chunk text or metadata layout changes: forces a re-embed
+# 3: chunks are not cut after a title ("Gov. | Greg Abbott said"): index.splitting's sentences.
+SCHEMA_VERSION = "3"  # bump when the chunk text or metadata layout changes: forces a re-embed
 # What a post's chunks carry from their page, and may be rewritten in place (never
 # re-embedded) when the page around an unchanged post changes: none of it is embedded.
 PAGE_KEYS = ("post_index", "source", "url", "published", "dated", "file")
@@ -94,6 +96,9 @@ def make_splitter(config: ChunkingConfig, tokenizer: Callable[[str], list]) -> S
         chunk_size=config.chunk_size,
         chunk_overlap=config.chunk_overlap,
         tokenizer=tokenizer,
+        # Punkt alone ends a sentence after "Gov." or "a.m.", and a chunk could then open
+        # with half a name ("Greg Abbott said ...", its title left in the chunk before).
+        chunking_tokenizer_fn=sentence_splitter(),
         id_func=lambda i, doc: chunk_id(doc.id_, i, doc.metadata['post_hash']),
         include_prev_next_rel=False,
     )
