@@ -224,9 +224,12 @@ class SentenceSynthesizer(CoverageSynthesizer):
             # of containment: the fact is often in a second sentence that restates less.)
             if c.typed < first.typed:
                 continue
-            other_post = c.node.node.metadata.get("post_id") != chosen[0].node.node.metadata.get("post_id")
-            # A second sentence must add something: the same fact retold is left out.
-            if other_post and float(c.embedding @ chosen[0].embedding) < REDUNDANT:
+            # A second sentence must add something: the same fact retold is left out, and so
+            # is one the first's quote holds already (its short paragraph quoted whole). It may
+            # come from the same post: a lead restating the question is often followed there
+            # by the sentence that answers it.
+            quoted_together = c.sentence in self._quote(first) or first.sentence in self._quote(c)
+            if not quoted_together and float(c.embedding @ first.embedding) < REDUNDANT:
                 chosen.append(c)
         return chosen
 

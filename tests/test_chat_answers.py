@@ -140,3 +140,20 @@ def test_a_question_typed_without_apostrophes_reads_as_with_them(tmp_path) -> No
     assert bare.signals["unknown"] == spelled.signals["unknown"] == 0
     assert bare.confidence == spelled.confidence
     assert "ferries were idle" in bare.text
+
+
+QUAY = [{"id": "quay", "title": "Quay fire live updates", "date": "2025-04-02",
+         "text": "A fire broke out at the Eastmouth quay warehouse on Tuesday night, the harbour "
+                 "master said.\n\n"
+                 "Firefighters from three towns fought the blaze at the quay warehouse until dawn.\n\n"
+                 "The harbour master said the fire started in a shed where paint was stored."},
+        STORY[2]]
+
+
+def test_a_second_sentence_may_come_from_the_same_post_as_the_first(tmp_path) -> None:
+    engine = jsonl_engine(tmp_path, QUAY)
+    answer = engine.answer("what did the harbour master say about the eastmouth quay fire?")
+    # The lead restates the question; the post's later paragraph is what the master said of it.
+    assert "started in a shed where paint was stored" in answer.text
+    assert "Firefighters" not in answer.text
+    assert len(answer.citations) == 1
