@@ -21,7 +21,7 @@ from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .errors import IndexMissingError
 from .store import Store
-from .terms import terms
+from .terms import terms, undotted
 
 # bm25s sets its own logger to DEBUG on import, which would print on every engine start.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -83,7 +83,7 @@ class ChunkCorpus:
             for text in docs:
                 term_counts.update(set(terms(text)))
             published.extend(m.get("published", -1) if m.get("dated") else -1 for m in metas)
-            texts = [metadata_dict_to_node(m, text=d).get_content(metadata_mode=MetadataMode.EMBED)
+            texts = [undotted(metadata_dict_to_node(m, text=d).get_content(metadata_mode=MetadataMode.EMBED))
                      for m, d in zip(metas, docs)]
             page = tokenizer.tokenize(texts, update_vocab=True, return_as="ids", show_progress=False)
             tokens.extend(array("i", t) for t in page)
@@ -143,7 +143,7 @@ class BM25ChunkRetriever(BaseRetriever):
         self._mask = corpus.mask(as_of)
 
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        query = bm25s.tokenize(query_bundle.query_str, stopwords=STOPWORDS, stemmer=_stemmer,
+        query = bm25s.tokenize(undotted(query_bundle.query_str), stopwords=STOPWORDS, stemmer=_stemmer,
                                return_ids=False, show_progress=False)
         indexes, scores = self._corpus.bm25.retrieve(
             query, k=self._top_k, weight_mask=self._mask, show_progress=False)

@@ -19,7 +19,8 @@ from .splitting import sentence_splitter
 EMBED_KEYS = ("headline", "title")
 # 2: chunks belong to a post generation (post_hash), not to an article one.
 # 3: chunks are not cut after a title ("Gov. | Greg Abbott said"): index.splitting's sentences.
-SCHEMA_VERSION = "3"  # bump when the chunk text or metadata layout changes: forces a re-embed
+# 4: initialisms ("U.S.") are words to the BM25 side and the word counts (index.terms.undotted).
+SCHEMA_VERSION = "4"  # bump when the chunk text or metadata layout changes: forces a re-embed
 # What a post's chunks carry from their page, and may be rewritten in place (never
 # re-embedded) when the page around an unchanged post changes: none of it is embedded.
 PAGE_KEYS = ("post_index", "source", "url", "published", "dated", "file")

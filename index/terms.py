@@ -65,6 +65,16 @@ def _stem(word: str) -> str:
     return _stemmer.stemWord(word)
 
 
+# "U.S.", "U.K.", "D.C.": the token pattern keeps no one-letter word, so an initialism written
+# with dots vanished, while a question's "us" or "uk" stayed. Written as one word they meet.
+_DOTTED = re.compile(r"\b((?:[A-Za-z]\.){2,})")
+
+
+def undotted(text: str) -> str:
+    """The text with initialisms written as one word ("U.S." -> "US")."""
+    return _DOTTED.sub(lambda m: m.group(1).replace(".", ""), text)
+
+
 def terms(text: str) -> list[str]:
     """Stemmed, lower-cased content words, stopwords left out, in order."""
     return [_stem(w) for w in content_words(text)]
@@ -72,7 +82,7 @@ def terms(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words, stopwords left out, in order (unstemmed)."""
-    return [w for w in _TOKEN.findall(text.lower()) if w not in _STOP]
+    return [w for w in _TOKEN.findall(undotted(text).lower()) if w not in _STOP]
 
 
 def stem(word: str) -> str:

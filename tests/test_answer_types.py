@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from index.terms import counted_words, has_shape, number_windows, question_type, standard_spelling, terms
+from index.terms import (
+    counted_words,
+    has_shape,
+    number_windows,
+    question_type,
+    standard_spelling,
+    terms,
+    undotted,
+)
 from index.words import answer_like
 
 
@@ -95,3 +103,8 @@ def test_numbers_spelled_in_the_teens_and_tens_are_numbers(sentence: str) -> Non
     kind = "duration" if "days" in sentence else "number"
     assert has_shape(kind, sentence)
     assert number_windows(sentence)
+
+
+def test_initialisms_with_dots_are_words() -> None:
+    assert terms("The U.S. toll and the U.K. one") == terms("the us toll and the uk one")
+    assert undotted("U.S.-led talks in Washington, D.C.") == "US-led talks in Washington, DC"

@@ -99,3 +99,16 @@ def test_an_unreadable_keyword_index_is_rebuilt(tmp_path: Path, store: Store, ca
     (saved / "ids.json").write_text('["grain-1#lead/0"', encoding="utf-8")
     corpus = ChunkCorpus.open(store, cache)
     assert len(corpus) == 3 and "rebuilding" in caplog.text
+
+
+def test_an_initialism_with_dots_is_found_by_the_word(tmp_path: Path) -> None:
+    articles = [{"id": "fleet-1", "title": "Fleet", "date": "2023-07-01",
+                 "text": "The U.S. fleet left the harbour on Monday."},
+                {"id": "fleet-2", "title": "Fleet", "date": "2023-07-02",
+                 "text": "The old fleet left the harbour on Monday."}]
+    config = make_config(tmp_path, write_jsonl(tmp_path / "corpus", articles))
+    build_index(config, progress=False)
+    corpus = ChunkCorpus.read(Store.open(config.chroma))
+    hits = BM25ChunkRetriever(corpus, 10).retrieve(QueryBundle("did the us fleet leave?"))
+    assert [h.node.metadata["article_id"] for h in hits][:1] == ["fleet-1"]
+    assert corpus.term_counts["us"] == 1
