@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
 from llama_index.core.schema import NodeWithScore
 from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
 from .bm25 import ChunkCorpus
+from .splitting import sentence_splitter
 from .terms import terms
 
 LATEST, OVERVIEW, TIMELINE = "latest", "overview", "timeline"
@@ -58,7 +58,7 @@ class Digest:
 
     def __init__(self, corpus: ChunkCorpus) -> None:
         self._corpus = corpus
-        self._split = split_by_sentence_tokenizer()
+        self._split = sentence_splitter()  # not cut after a title: a first sentence stays whole
 
     def newest_posts(self, as_of: int | None, limit: int) -> list[NodeWithScore]:
         """First chunks of the newest posts: newest page first, in page order within it."""

@@ -65,3 +65,13 @@ def test_a_timeline_lists_the_dated_posts_oldest_first(tmp_path) -> None:
 def engine_day(day: int) -> int:
     from index.cli import parse_as_of
     return parse_as_of(f"2025-09-0{day}")
+
+
+def test_the_latest_posts_show_a_first_sentence_whole_across_a_title(tmp_path) -> None:
+    pages = [{"id": "quay-1", "title": "Quay fire live updates", "date": "2025-09-03",
+              "text": "Quay closed\n\nThe quay was closed by Gov. Marsh after the fire. Boats were "
+                      "sent on.\n\n"
+                      "Fire out\n\nFirefighters put the fire out before dawn."},
+             PAGES[2]]
+    latest = jsonl_engine(tmp_path, pages).answer("what's the latest?")
+    assert latest.text.splitlines()[0] == "Quay closed: The quay was closed by Gov. Marsh after the fire. [1]"
