@@ -115,7 +115,7 @@ class Store:
     """
 
     def __init__(self, client: chromadb.api.ClientAPI, name: str, where: str = "",
-                 search_ef: int = 400) -> None:
+                 search_ef: int = ChromaConfig.search_ef) -> None:
         self.client = client
         self.name = name
         self.where = where  # host:port or path, for messages

