@@ -54,7 +54,9 @@ _QUESTION_TYPES = (
     ("define", re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+"
                           r"(?!(?:the|a|an|he|she|it|they|this|that)\b)"
                           r"[\w.'’-]+(?:\s+[\w.'’-]+){0,2}\s*\??\s*$", re.I)),
-    ("name", re.compile(r"^\s*(who|whom|whose|which|where|what(?:'s| is| was| are) the names? of"
+    # "who shot him?" wants someone: a name that is not only a place ("in San Antonio").
+    ("person", re.compile(r"^\s*(who|whom|whose)\b", re.I)),
+    ("name", re.compile(r"^\s*(which|where|what(?:'s| is| was| are| were) (?:the|his|her|its|their) names?\b"
                         r"|what (country|city|company|group|"
                         r"party|team|state|organi[sz]ation))\b", re.I)),
 )
@@ -113,11 +115,12 @@ _FILLER = frozenset({"people", "times", "total", "new", "more", "exactly", "roug
                      "were", "was", "are", "is", "been", "have", "has", "had", "will", "would"})
 # Capitalised, but never who or what is asked about.
 _CALENDAR = frozenset("monday tuesday wednesday thursday friday saturday sunday january february march "
-                      "april may june july august september october november december".split())
+                      "april may june july august september october november december time".split())
 
 
 def question_type(question: str) -> str | None:
-    """'cause', 'duration', 'age', 'number', 'time' or 'name' when the question asks for one."""
+    """'cause', 'duration', 'age', 'number', 'time', 'define', 'person' or 'name' when the
+    question asks for one."""
     question = _LEAD_IN.sub("", question)
     for kind, pattern in _QUESTION_TYPES:
         if pattern.search(question):
@@ -151,16 +154,82 @@ def has_shape(kind: str, sentence: str, question: str = "") -> bool:
     What the question itself says does not count: "who confronted Abbott?" is not
     answered by a sentence whose only name is Abbott, nor "what was the 96-1 vote?" by 96-1.
     """
-    asked = {w.strip("?.,!:;\"'’s") for w in question.lower().replace("’", "'").split()}
+    asked = {_bare(w) for w in question.lower().split()}
     if kind == "define":
         return _describes(sentence, question)
-    if kind == "name":
-        # A capitalised word that does not merely open the sentence ("There's ...").
-        opening = len(sentence) - len(sentence.lstrip("\"'“‘( "))
-        return any(m.start() > opening and m.group().lower() not in _STOP
-                   and m.group().lower() not in _CALENDAR and m.group().lower().strip("'’s") not in asked
-                   for m in _CAPITALISED.finditer(sentence))
+    if kind in ("person", "name"):
+        found = _new_names(sentence, _asked_names(question))
+        return any(not place for _, place in found) if kind == "person" else bool(found)
     return any(_word_at(sentence, m.start()) not in asked for m in _ANSWER_SHAPES[kind].finditer(sentence))
+
+
+def _bare(word: str) -> str:
+    """A word without the punctuation around it or a possessive ("Harris's" -> "harris")."""
+    return re.sub(r"['’]s$", "", word.strip("?.,!:;\"“”()")).strip("'’")
+
+
+# A name right after one of these is where something is, not who did it.
+_LOCATIVE = frozenset("in at from near outside inside across into throughout around within".split())
+_JOINS = frozenset({"and", "or"})
+# A title before a name is not the name: "which president ..." is answered by "President Joe Biden".
+_TITLES = frozenset("president vice gov governor sen senator rep representative mayor judge justice "
+                    "chief gen general lt col sgt capt officer dr mr mrs ms prime minister king queen "
+                    "prince princess pope secretary director chancellor coach sheriff".split())
+_DIRECTIONS = frozenset("north south east west northeast northwest southeast southwest outside".split())
+# A capital right after a sentence's end or a colon opens a sentence too
+# (a lower-case word's: not after "Dr." or "U.S.", nor after a name that ends a sentence).
+_OPENS = re.compile(r"(?:(?:^|\s)[a-z0-9][^\s.]*[.!?]|:)\s*$")
+
+
+def _asked_names(question: str) -> set[str]:
+    """The words of the question that may be names: all of a lower-case chat question's,
+    only the capitalised ones of a cased question ("which sports league" is no name)."""
+    words = question.split()
+    cased = [w for w in words[1:] if w[:1].isupper()]
+    return {_bare(w.lower()) for w in (cased if cased else words)}
+
+
+def _new_names(sentence: str, asked: set[str]) -> list[tuple[str, bool]]:
+    """The sentence's names the question does not say, each with whether it reads as a place.
+
+    A name is a run of capitalised words; one sharing a word with the question is the
+    question's own ("President Joe Biden" for "biden", but not for "president"). A capital
+    that merely opens the sentence ("There's ...", "... a warning: Expect ...") names
+    nothing. A title runs into the name ("Gov. Greg Abbott"). A place follows "in", "at",
+    "from", "west of" ..., a place and a comma or "or" ("in Uvalde, Texas"), or a
+    dateline's city ("UVALDE, Texas –").
+    """
+    opening = len(sentence) - len(sentence.lstrip("\"'“‘( "))
+    found: list[tuple[str, bool]] = []
+    run: list[re.Match] = []
+    place_before = False
+
+    def close() -> None:
+        nonlocal place_before
+        if not run:
+            return
+        words = [_bare(m.group().lower()) for m in run]
+        before = sentence[: run[0].start()].split()
+        previous = before[-1].lower() if before else ""
+        dateline = not before and run[0].group().isupper()
+        toward = len(before) > 1 and previous == "of" and before[-2].lower() in _DIRECTIONS
+        place = dateline or toward or previous in _LOCATIVE or (
+            place_before and (previous.endswith(",") or previous in _JOINS))
+        kept = [w for m, w in zip(run, words) if m.start() > opening
+                and not _OPENS.search(sentence[: m.start()]) and w not in _STOP and w not in _CALENDAR]
+        named = kept[1:] if len(kept) > 1 and kept[0] in _TITLES else kept
+        if named and not set(named) & asked and words[-1] not in _CALENDAR:  # "Central Time"
+            found.append((" ".join(kept), place))
+        place_before = place
+        run.clear()
+
+    for m in _CAPITALISED.finditer(sentence):
+        gap = sentence[run[-1].end(): m.start()].strip() if run else ""
+        if gap and not (gap == "." and len(run[-1].group()) <= 4):  # "Gov." or "Lt." runs on
+            close()
+        run.append(m)
+    close()
+    return found
 
 
 _DEFINED = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+(.+?)\s*\??\s*$", re.I)
