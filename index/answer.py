@@ -28,6 +28,7 @@ from .terms import (
     question_type,
     stem,
     terms,
+    unframed,
 )
 from .words import WordMatcher, answer_like, names
 
@@ -156,11 +157,12 @@ class SentenceSynthesizer(CoverageSynthesizer):
         question = query.query_str
         q_emb = np.asarray(query.embedding or self._embed_model.get_query_embedding(question))
         s_emb = self._vectors([c.sentence for c in candidates])
-        q_terms = terms(question)
+        asked = unframed(question)  # "what caused ..." : "caused" asks for a cause
+        q_terms = terms(asked)
         q_set = set(q_terms)
         seen = getattr(query, "seen", ())
         missing = set(self._rarity.unknown(q_terms))
-        unknown = {stem(w): w for w in content_words(question) if stem(w) in missing}
+        unknown = {stem(w): w for w in content_words(asked) if stem(w) in missing}
         kind, counted = question_type(question), counted_words(question)
         top = max((n.score or 0.0) for n in nodes) or 1.0
         passage_coverage = {id(n): self._rarity.coverage(q_terms, set(terms(_passage_text(n))))

@@ -44,7 +44,8 @@ _ANSWER_SHAPES = {
 }
 _CAPITALISED = re.compile(r"\b[A-Z][\w’'-]+")
 _QUESTION_TYPES = (
-    ("cause", re.compile(r"^\s*(why|what (started|caused|triggered|sparked|prompted|led to))\b", re.I)),
+    ("cause", re.compile(r"^\s*(why|what(?:'s| is| was)? (started|caused|triggered|sparked|prompted|led to|"
+                         r"set off|touched off|kicked off|behind))\b", re.I)),
     ("duration", re.compile(r"^\s*(for )?how long\b", re.I)),
     ("age", re.compile(r"^\s*how old\b", re.I)),
     ("number", re.compile(r"^\s*(how (many|much|far|big|large)|what (number|percentage|share)"
@@ -126,6 +127,22 @@ def question_type(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return None
+
+
+def unframed(question: str) -> str:
+    """The question without the words that say what kind of answer it wants.
+
+    "what caused the strike", "how long did the siege last", "why did ...": the frame asks
+    for a cause, a span, a name; a sentence that answers need not repeat it ("caused",
+    "long"), so it is no word of the question's topic.
+    """
+    rest = _LEAD_IN.sub("", question)
+    for _, pattern in _QUESTION_TYPES:
+        match = pattern.search(rest)
+        if match:
+            left = rest[match.end():]
+            return left if content_words(left) else question
+    return question
 
 
 def counted_words(question: str, limit: int = 2) -> list[str]:

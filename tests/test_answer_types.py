@@ -12,6 +12,7 @@ from index.terms import (
     standard_spelling,
     terms,
     undotted,
+    unframed,
 )
 from index.words import answer_like
 
@@ -139,3 +140,16 @@ def test_numbers_spelled_in_the_teens_and_tens_are_numbers(sentence: str) -> Non
 def test_initialisms_with_dots_are_words() -> None:
     assert terms("The U.S. toll and the U.K. one") == terms("the us toll and the uk one")
     assert undotted("U.S.-led talks in Washington, D.C.") == "US-led talks in Washington, DC"
+
+
+@pytest.mark.parametrize(("question", "topic"), [
+    ("what set off the strike?", " the strike?"),
+    ("and what's behind the walkout", " the walkout"),
+    ("how long did the siege last", " did the siege last"),
+    ("what date is that", "what date is that"),  # nothing but the frame: the question stays
+    ("is the bridge open?", "is the bridge open?"),
+])
+def test_the_frame_of_a_question_is_not_its_topic(question: str, topic: str) -> None:
+    assert unframed(question) == topic
+    assert question_type("what set off the strike?") == "cause"
+
