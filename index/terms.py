@@ -19,6 +19,8 @@ _STOP = frozenset(STOPWORDS_EN) | {
     # What the token pattern leaves of "isn't", "didn't", ...: negation, not a content word.
     "isn", "aren", "wasn", "weren", "don", "doesn", "didn", "hasn", "haven", "hadn", "couldn",
     "shouldn", "wouldn",
+    # "get" only carries another word: "how many got arrested" asks about arrests.
+    "get", "gets", "got", "gotten", "getting",
 }
 STOPWORDS = _STOP
 _stemmer = Stemmer.Stemmer("english")

@@ -153,3 +153,7 @@ def test_the_frame_of_a_question_is_not_its_topic(question: str, topic: str) -> 
     assert unframed(question) == topic
     assert question_type("what set off the strike?") == "cause"
 
+
+def test_get_only_carries_another_word() -> None:
+    assert terms("how many people got arrested") == terms("how many people arrested")
+    assert counted_words("how many got arrested at the docks") == ["arrested", "docks"]
