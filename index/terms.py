@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 
 import Stemmer
@@ -124,10 +124,17 @@ _CALENDAR = frozenset("monday tuesday wednesday thursday friday saturday sunday 
 def question_type(question: str) -> str | None:
     """'cause', 'duration', 'age', 'number', 'time', 'define', 'person' or 'name' when the
     question asks for one."""
-    question = _LEAD_IN.sub("", question)
+    framed = _frame(question)
+    return framed[0] if framed else None
+
+
+def _frame(question: str) -> tuple[str, str] | None:
+    """The kind of answer the question's opening asks for, and the question after that opening."""
+    rest = _LEAD_IN.sub("", question)
     for kind, pattern in _QUESTION_TYPES:
-        if pattern.search(question):
-            return kind
+        match = pattern.search(rest)
+        if match:
+            return kind, rest[match.end():]
     return None
 
 
@@ -138,13 +145,8 @@ def unframed(question: str) -> str:
     for a cause, a span, a name; a sentence that answers need not repeat it ("caused",
     "long"), so it is no word of the question's topic.
     """
-    rest = _LEAD_IN.sub("", question)
-    for _, pattern in _QUESTION_TYPES:
-        match = pattern.search(rest)
-        if match:
-            left = rest[match.end():]
-            return left if content_words(left) else question
-    return question
+    framed = _frame(question)
+    return framed[1] if framed and content_words(framed[1]) else question
 
 
 def counted_words(question: str, limit: int = 2) -> list[str]:
@@ -173,12 +175,12 @@ def has_shape(kind: str, sentence: str, question: str = "") -> bool:
     What the question itself says does not count: "who confronted Abbott?" is not
     answered by a sentence whose only name is Abbott, nor "what was the 96-1 vote?" by 96-1.
     """
-    asked = {_bare(w) for w in question.lower().split()}
     if kind == "define":
         return _describes(sentence, question)
     if kind in ("person", "name"):
         found = _new_names(sentence, _asked_names(question))
         return any(not place for _, place in found) if kind == "person" else bool(found)
+    asked = {_bare(w) for w in question.lower().split()}
     return any(_word_at(sentence, m.start()) not in asked for m in _ANSWER_SHAPES[kind].finditer(sentence))
 
 
@@ -220,35 +222,41 @@ def _new_names(sentence: str, asked: set[str]) -> list[tuple[str, bool]]:
     """
     opening = len(sentence) - len(sentence.lstrip("\"'“‘( "))
     found: list[tuple[str, bool]] = []
-    run: list[re.Match] = []
     place_before = False
-
-    def close() -> None:
-        nonlocal place_before
-        if not run:
-            return
-        words = [_bare(m.group().lower()) for m in run]
+    for run in _name_runs(sentence):
         before = sentence[: run[0].start()].split()
-        previous = before[-1].lower() if before else ""
-        dateline = not before and run[0].group().isupper()
-        toward = len(before) > 1 and previous == "of" and before[-2].lower() in _DIRECTIONS
-        place = dateline or toward or previous in _LOCATIVE or (
-            place_before and (previous.endswith(",") or previous in _JOINS))
+        place = _reads_as_place(run, before, place_before)
+        place_before = place
+        words = [_bare(m.group().lower()) for m in run]
         kept = [w for m, w in zip(run, words) if m.start() > opening
                 and not _OPENS.search(sentence[: m.start()]) and w not in _STOP and w not in _CALENDAR]
         named = kept[1:] if len(kept) > 1 and kept[0] in _TITLES else kept
         if named and not set(named) & asked and words[-1] not in _CALENDAR:  # "Central Time"
             found.append((" ".join(kept), place))
-        place_before = place
-        run.clear()
+    return found
 
+
+def _name_runs(sentence: str) -> Iterator[list[re.Match]]:
+    """The sentence's runs of capitalised words, a title running on ("Gov. Greg Abbott")."""
+    run: list[re.Match] = []
     for m in _CAPITALISED.finditer(sentence):
         gap = sentence[run[-1].end(): m.start()].strip() if run else ""
         if gap and not (gap == "." and len(run[-1].group()) <= 4):  # "Gov." or "Lt." runs on
-            close()
+            yield run
+            run = []
         run.append(m)
-    close()
-    return found
+    if run:
+        yield run
+
+
+def _reads_as_place(run: list[re.Match], before: list[str], place_before: bool) -> bool:
+    """Whether a name reads as where something is, from the words before it."""
+    if not before:
+        return run[0].group().isupper()  # a dateline: "UVALDE, Texas –"
+    previous = before[-1].lower()
+    toward = len(before) > 1 and previous == "of" and before[-2].lower() in _DIRECTIONS
+    return toward or previous in _LOCATIVE or (
+        place_before and (previous.endswith(",") or previous in _JOINS))
 
 
 _DEFINED = re.compile(r"^\s*who(?:'s|’s|\s+is|\s+was)\s+(.+?)\s*\??\s*$", re.I)

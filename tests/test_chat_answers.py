@@ -157,3 +157,11 @@ def test_a_second_sentence_may_come_from_the_same_post_as_the_first(tmp_path) ->
     assert "started in a shed where paint was stored" in answer.text
     assert "Firefighters" not in answer.text
     assert len(answer.citations) == 1
+
+
+def test_a_question_frame_is_not_a_word_the_coverage_lacks(tmp_path) -> None:
+    # "kicked off" asks for a cause; the coverage never says "kicked", and must not be held to it.
+    answer = jsonl_engine(tmp_path, STORY).answer("what kicked off the ferry crews walking out?")
+    assert not answer.abstained, answer.reason
+    assert "walked out at dawn over a pay cut" in answer.text
+    assert answer.signals["unknown"] == 0.0
