@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 from llama_index.core.node_parser.text.utils import split_by_sentence_tokenizer
 
-# Punkt does not know these titles and ends a sentence after them, splitting a name in two.
-_TITLE_END = re.compile(r"(?:^|\s)(?:Dr|Jr|Sr|Mr|Mrs|Ms|St|Rep|Reps|Sen|Gov|Gen|Lt|Col|Sgt|Capt|Prof|Rev|"
-                        r"Hon|Pres|Supt|No|Nos|U\.S|U\.K|Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|"
-                        r"a\.m|p\.m)\.\s*$")
+# Abbreviated titles, which run into the name after them ("Gov. Greg Abbott").
+NAME_TITLES = ("Dr", "Jr", "Sr", "Mr", "Mrs", "Ms", "St", "Rep", "Reps", "Sen", "Gov", "Gen", "Lt", "Col",
+               "Sgt", "Capt", "Prof", "Rev", "Hon", "Pres", "Supt")
+# Punkt does not know these and ends a sentence after them, splitting a name or a time in two.
+_TITLE_END = re.compile(r"(?:^|\s)(?:" + "|".join(NAME_TITLES) + r"|No|Nos|U\.S|U\.K|"
+                        r"Jan|Feb|Mar|Apr|Aug|Sept?|Oct|Nov|Dec|a\.m|p\.m)\.\s*$")
 _LOWER_START = re.compile(r"^[\"'“‘(]?[a-z]")  # a sentence never opens in lower case: a false cut
 
 

@@ -11,6 +11,8 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
+from .splitting import NAME_TITLES
+
 # The same token pattern and stemmer as the BM25 side, so both agree on what a word is.
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 _STOP = frozenset(STOPWORDS_EN) | {
@@ -193,9 +195,9 @@ def _bare(word: str) -> str:
 _LOCATIVE = frozenset("in at from near outside inside across into throughout around within".split())
 _JOINS = frozenset({"and", "or"})
 # A title before a name is not the name: "which president ..." is answered by "President Joe Biden".
-_TITLES = frozenset("president vice gov governor sen senator rep representative mayor judge justice "
-                    "chief gen general lt col sgt capt officer dr mr mrs ms prime minister king queen "
-                    "prince princess pope secretary director chancellor coach sheriff".split())
+_TITLES = frozenset(t.lower() for t in NAME_TITLES) | frozenset(
+    "president vice governor senator representative mayor judge justice chief general officer prime "
+    "minister king queen prince princess pope secretary director chancellor coach sheriff".split())
 _DIRECTIONS = frozenset("north south east west northeast northwest southeast southwest outside".split())
 # A capital right after a sentence's end or a colon opens a sentence too
 # (a lower-case word's: not after "Dr." or "U.S.", nor after a name that ends a sentence).
@@ -241,7 +243,7 @@ def _name_runs(sentence: str) -> Iterator[list[re.Match]]:
     run: list[re.Match] = []
     for m in _CAPITALISED.finditer(sentence):
         gap = sentence[run[-1].end(): m.start()].strip() if run else ""
-        if gap and not (gap == "." and len(run[-1].group()) <= 4):  # "Gov." or "Lt." runs on
+        if gap and not (gap == "." and run[-1].group() in NAME_TITLES):  # "Gov." runs on
             yield run
             run = []
         run.append(m)
@@ -284,7 +286,7 @@ def _word_at(text: str, i: int) -> str:
     """The whole word around position i, lower-cased, without punctuation at its ends."""
     start = text.rfind(" ", 0, i) + 1
     end = text.find(" ", i)
-    return text[start: end if end >= 0 else len(text)].lower().strip("?.,!:;\"'’s()“”")
+    return _bare(text[start: end if end >= 0 else len(text)].lower())
 
 
 class Rarity:

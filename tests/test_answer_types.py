@@ -157,3 +157,15 @@ def test_the_frame_of_a_question_is_not_its_topic(question: str, topic: str) -> 
 def test_get_only_carries_another_word() -> None:
     assert terms("how many people got arrested") == terms("how many people arrested")
     assert counted_words("how many got arrested at the docks") == ["arrested", "docks"]
+
+
+def test_what_the_question_says_stays_its_own_with_or_without_a_final_s() -> None:
+    # The sentence's word and the question's are cut the same way: "20s" is not "20".
+    assert not has_shape("number", "The 20s crowd came back.", "how many of the 20s crowd came?")
+    assert has_shape("number", "Some 300 people came back.", "how many of the 20s crowd came?")
+
+
+def test_only_a_title_runs_into_the_name_after_it() -> None:
+    # "Mass." is a state after a place, not a title: Governor Berg is someone.
+    assert has_shape("person", "The talks in Westport, Mass. Governor Berg agreed.", "who agreed to talks?")
+    assert not has_shape("person", "The talks were in Westport, Mass. on Friday.", "who agreed to talks?")
